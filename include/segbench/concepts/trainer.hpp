@@ -1,0 +1,25 @@
+// The Trainer concept: runs epochs until the quality target or the epoch budget.
+#pragma once
+
+#include <concepts>
+#include <string>
+
+namespace segbench {
+
+/// How a run ended (MLPerf run_stop status).
+enum class RunStatus { success, aborted };
+
+struct TrainOutcome {
+  RunStatus status = RunStatus::aborted;
+  int epochs_run = 0;
+  double last_quality = 0.0;   ///< last evaluated metric (e.g. mean Dice)
+  double seconds_to_stop = 0.0;  ///< run_start → run_stop wall time
+  std::string reason;          ///< "target reached", "max epochs", "diverged"
+};
+
+template <class T>
+concept Trainer = requires(T& t) {
+  { t.fit() } -> std::same_as<TrainOutcome>;
+};
+
+}  // namespace segbench

@@ -1,0 +1,45 @@
+// Every MLPerf log key segbench emits, alphabetised (mlperf_logging constants.py names).
+#pragma once
+
+namespace segbench::mllog::key {
+
+inline constexpr const char* kAcceleratorsPerNode = "accelerators_per_node";
+inline constexpr const char* kBlockStart = "block_start";
+inline constexpr const char* kBlockStop = "block_stop";
+inline constexpr const char* kCacheClear = "cache_clear";
+inline constexpr const char* kEpochStart = "epoch_start";
+inline constexpr const char* kEpochStop = "epoch_stop";
+inline constexpr const char* kEvalAccuracy = "eval_accuracy";
+inline constexpr const char* kEvalSamples = "eval_samples";
+inline constexpr const char* kEvalStart = "eval_start";
+inline constexpr const char* kEvalStop = "eval_stop";
+inline constexpr const char* kGlobalBatchSize = "global_batch_size";
+inline constexpr const char* kGradientAccumulationSteps = "gradient_accumulation_steps";
+inline constexpr const char* kInitStart = "init_start";
+inline constexpr const char* kInitStop = "init_stop";
+inline constexpr const char* kNumberOfNodes = "number_of_nodes";
+inline constexpr const char* kOptBaseLearningRate = "opt_base_learning_rate";
+inline constexpr const char* kOptLearningRateDecayBoundaryEpochs =
+    "opt_learning_rate_decay_boundary_epochs";
+inline constexpr const char* kOptLearningRateDecayFactor = "opt_learning_rate_decay_factor";
+inline constexpr const char* kOptLearningRateWarmupEpochs = "opt_learning_rate_warmup_epochs";
+inline constexpr const char* kOptMomentum = "opt_momentum";
+inline constexpr const char* kOptName = "opt_name";
+inline constexpr const char* kOptWeightDecay = "opt_weight_decay";
+inline constexpr const char* kOversampling = "oversampling";
+inline constexpr const char* kRunStart = "run_start";
+inline constexpr const char* kRunStop = "run_stop";
+inline constexpr const char* kSamplesPerEpoch = "samples_per_epoch";
+inline constexpr const char* kSeed = "seed";
+inline constexpr const char* kSubmissionBenchmark = "submission_benchmark";
+inline constexpr const char* kSubmissionDivision = "submission_division";
+inline constexpr const char* kSubmissionOrg = "submission_org";
+inline constexpr const char* kSubmissionPlatform = "submission_platform";
+inline constexpr const char* kSubmissionStatus = "submission_status";
+inline constexpr const char* kTrainSamples = "train_samples";
+inline constexpr const char* kTrainingInputShape = "training_input_shape";
+inline constexpr const char* kValidationInputShape = "validation_input_shape";
+inline constexpr const char* kValidationOverlap = "validation_overlap";
+inline constexpr const char* kWeightsInitialization = "weights_initialization";
+
+}  // namespace segbench::mllog::key

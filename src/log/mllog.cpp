@@ -1,0 +1,92 @@
+#include "segbench/log/mllog.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "segbench/error.hpp"
+
+namespace segbench::mllog {
+namespace {
+
+const char* event_type_name(EventType type) {
+  switch (type) {
+    case EventType::interval_start:
+      return "INTERVAL_START";
+    case EventType::interval_end:
+      return "INTERVAL_END";
+    case EventType::point_in_time:
+      return "POINT_IN_TIME";
+  }
+  return "POINT_IN_TIME";
+}
+
+long long now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// mllog swallows encoding problems; segbench fails loudly instead (a NaN would
+// otherwise be written as null and the checker would misread the run).
+void require_finite(const nlohmann::json& value, std::string_view key) {
+  if (value.is_number_float()) {
+    SEGBENCH_CHECK(std::isfinite(value.get<double>()), Error,
+                   "MLLOG key '{}': value is not finite", key);
+  } else if (value.is_structured()) {
+    for (const auto& item : value) require_finite(item, key);
+  }
+}
+
+}  // namespace
+
+std::string format_line(EventType type, std::string_view key, const nlohmann::json& value,
+                        nlohmann::json metadata, long long time_ms,
+                        const std::source_location& where) {
+  require_finite(value, key);
+  SEGBENCH_CHECK(metadata.is_object(), Error, "MLLOG key '{}': metadata must be an object", key);
+  nlohmann::ordered_json line;
+  line["namespace"] = "";
+  line["time_ms"] = time_ms;
+  line["event_type"] = event_type_name(type);
+  line["key"] = std::string(key);
+  line["value"] = value;
+  nlohmann::ordered_json meta;
+  meta["file"] = std::filesystem::path(where.file_name()).filename().string();
+  meta["lineno"] = static_cast<long long>(where.line());
+  for (const auto& [k, v] : metadata.items()) meta[k] = v;
+  line["metadata"] = std::move(meta);
+  return ":::MLLOG " + line.dump();
+}
+
+Logger::Logger(const std::filesystem::path& file, std::ostream* echo) : path_(file), echo_(echo) {
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  file_ = std::make_unique<std::ofstream>(file, std::ios::app);
+  SEGBENCH_CHECK(file_->good(), Error, "cannot open MLLOG file {}", file.string());
+}
+
+void Logger::start(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
+                   std::source_location where) {
+  write(EventType::interval_start, key, value, std::move(metadata), where);
+}
+void Logger::end(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
+                 std::source_location where) {
+  write(EventType::interval_end, key, value, std::move(metadata), where);
+}
+void Logger::event(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
+                   std::source_location where) {
+  write(EventType::point_in_time, key, value, std::move(metadata), where);
+}
+
+void Logger::write(EventType type, std::string_view key, const nlohmann::json& value,
+                   nlohmann::json metadata, const std::source_location& where) {
+  if (!enabled()) return;
+  const std::string line = format_line(type, key, value, std::move(metadata), now_ms(), where);
+  std::lock_guard lock(*mutex_);
+  if (file_) {
+    *file_ << line << '\n';
+    file_->flush();
+    SEGBENCH_CHECK(file_->good(), Error, "writing MLLOG file {} failed", path_.string());
+  }
+  if (echo_) *echo_ << line << '\n' << std::flush;
+}
+
+}  // namespace segbench::mllog
