@@ -42,7 +42,7 @@ class TrainingError : public Error {
 
 /// Throws `ErrorType` with an fmt-formatted message when `cond` is false.
 /// Messages should name the file or rank and say expected vs found.
-#define SEGBENCH_CHECK(cond, ErrorType, ...)            \
-  do {                                                  \
+#define SEGBENCH_CHECK(cond, ErrorType, ...)                \
+  do {                                                      \
     if (!(cond)) throw ErrorType(fmt::format(__VA_ARGS__)); \
   } while (false)

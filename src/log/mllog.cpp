@@ -29,8 +29,8 @@ long long now_ms() {
 // otherwise be written as null and the checker would misread the run).
 void require_finite(const nlohmann::json& value, std::string_view key) {
   if (value.is_number_float()) {
-    SEGBENCH_CHECK(std::isfinite(value.get<double>()), Error,
-                   "MLLOG key '{}': value is not finite", key);
+    SEGBENCH_CHECK(std::isfinite(value.get<double>()), Error, "MLLOG key '{}': value is not finite",
+                   key);
   } else if (value.is_structured()) {
     for (const auto& item : value) require_finite(item, key);
   }

@@ -12,9 +12,9 @@ enum class RunStatus { success, aborted };
 struct TrainOutcome {
   RunStatus status = RunStatus::aborted;
   int epochs_run = 0;
-  double last_quality = 0.0;   ///< last evaluated metric (e.g. mean Dice)
+  double last_quality = 0.0;     ///< last evaluated metric (e.g. mean Dice)
   double seconds_to_stop = 0.0;  ///< run_start → run_stop wall time
-  std::string reason;          ///< "target reached", "max epochs", "diverged"
+  std::string reason;            ///< "target reached", "max epochs", "diverged"
 };
 
 template <class T>

@@ -25,16 +25,20 @@ struct NpyArray {
 
   std::size_t numel() const;
   template <class T>
-  const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  const T* data() const {
+    return reinterpret_cast<const T*>(bytes.data());
+  }
   template <class T>
-  T* data() { return reinterpret_cast<T*>(bytes.data()); }
+  T* data() {
+    return reinterpret_cast<T*>(bytes.data());
+  }
 };
 
 /// Reads a whole .npy file.
 NpyArray read_npy(const std::filesystem::path& path);
 
 /// Writes C-order little-endian data atomically (temp file in the same directory, then rename).
-void write_npy(const std::filesystem::path& path, NpyDtype dtype, std::span<const std::size_t> shape,
-               const void* data);
+void write_npy(const std::filesystem::path& path, NpyDtype dtype,
+               std::span<const std::size_t> shape, const void* data);
 
 }  // namespace segbench::io

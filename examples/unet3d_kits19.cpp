@@ -1,0 +1,144 @@
+// MLCommons 3D U-Net on KiTS19: CLI → preset → compose library parts → train to Dice 0.908.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/optim/optimizer.h>
+#include <torch/utils.h>
+
+#include <iostream>
+
+#include "segbench/config/run_environment.hpp"
+#include "segbench/config/unet3d_config.hpp"
+#include "segbench/data/kits19_dataset.hpp"
+#include "segbench/data/kits19_split.hpp"
+#include "segbench/data/loader.hpp"
+#include "segbench/dist/single_process.hpp"
+#include "segbench/error.hpp"
+#include "segbench/log/mllog_keys.hpp"
+#include "segbench/log/unet3d_events.hpp"
+#include "segbench/models/unet3d.hpp"
+#include "segbench/train/optimizer_factory.hpp"
+#include "segbench/train/trainer.hpp"
+#include "segbench/train/volume_evaluation.hpp"
+#include "segbench/transforms/kits19_train_transforms.hpp"
+
+using namespace segbench;
+
+namespace {
+
+int run(const Unet3dConfig& cfg) {
+  if (cfg.threads > 0) at::set_num_threads(static_cast<int>(cfg.threads));
+  SingleProcessContext ctx;
+  const int64_t seed = resolve_seed(cfg.seed);
+  torch::manual_seed(static_cast<uint64_t>(seed));
+  Unet3D model(Unet3DOptions{.filters = cfg.filters,
+                             .normalization = cfg.normalization,
+                             .activation = cfg.activation,
+                             .fast_upsample = cfg.fast_upsample});
+  const std::string platform = cfg.submission_platform.empty()
+                                   ? default_platform(ctx.world_size(), at::get_num_threads())
+                                   : cfg.submission_platform;
+  if (cfg.dry_run) {
+    fmt::print("{}\n", to_json(cfg).dump(2));
+    fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
+               ctx.world_size(), ctx.backend_name(), ctx.rank(), ctx.local_rank());
+    fmt::print("seed: {}\nplatform: {}\nparameters: {}\n", seed, platform,
+               count_parameters(*model));
+    return 0;
+  }
+
+  mllog::Logger log = ctx.rank() == 0 && !cfg.log_dir.empty()
+                          ? mllog::Logger(cfg.log_dir / "unet3d.log", &std::cout)
+                          : mllog::Logger();
+  log.event(mllog::key::kCacheClear, true);
+  log.start(mllog::key::kInitStart);
+  const Kits19Split split = split_kits19_cases(cfg.data_dir);
+  const std::string division =
+      resolve_unet3d_division(cfg, split.train.size(), split.validation.size());
+  log_unet3d_config(log, cfg, seed, division, platform);
+  for (const auto& [name, tensors] : model->initialization_groups()) {
+    log.event(mllog::key::kWeightsInitialization, nullptr, {{"tensor", name}});
+  }
+
+  const Kits19Dataset train_set(split.train, cfg.cache_dataset);
+  const Kits19Dataset val_set(split.validation, cfg.cache_dataset);
+  const auto batch = static_cast<std::size_t>(cfg.batch_size);
+  EpochSampler sampler(train_set.size(), seed, ctx.rank(), ctx.world_size(), true, true, batch);
+  PrefetchLoader loader(
+      train_set, sampler, batch,
+      make_kits19_train_transforms(cfg.input_shape, cfg.oversampling, cfg.brightness_quirk),
+      static_cast<uint64_t>(seed), static_cast<int>(cfg.num_workers));
+  LoaderBatchSource batches(loader);
+  auto optimizer = make_optimizer(
+      {cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.lamb_betas},
+      model->parameters());
+  MeanDiceTarget target(cfg.quality_threshold);
+  const SlidingWindowOptions window{.roi = cfg.val_input_shape,
+                                    .overlap = cfg.overlap,
+                                    .windows_per_batch = cfg.windows_per_batch};
+  const auto predict = [&](const at::Tensor& x) { return model->forward(x); };
+
+  const int64_t samples_per_epoch =
+      static_cast<int64_t>(loader.batches_per_epoch() * batch) * ctx.world_size();
+  TrainerOptions options;
+  options.max_epochs = cfg.epochs;
+  options.evaluate_every =
+      cfg.evaluate_every > 0 ? cfg.evaluate_every : default_evaluate_every(samples_per_epoch);
+  options.start_eval_at =
+      cfg.start_eval_at > 0 ? cfg.start_eval_at : default_start_eval_at(samples_per_epoch);
+  options.ga_steps = cfg.ga_steps;
+  options.samples_per_step = cfg.batch_size * ctx.world_size();
+  options.schedule =
+      EpochLrSchedule({cfg.learning_rate, cfg.init_learning_rate, cfg.lr_warmup_epochs,
+                       cfg.lr_decay_epochs, cfg.lr_decay_factor});
+  options.quality_target = cfg.quality_threshold;
+  options.seed = seed;
+  options.checkpoint_path = cfg.save_ckpt_path;
+  options.checkpoint_every = cfg.checkpoint_every;
+  options.resume_from = cfg.load_ckpt_path;
+  options.run_start_events = unet3d_run_start_events(cfg, static_cast<int64_t>(train_set.size()),
+                                                     static_cast<int64_t>(val_set.size()),
+                                                     samples_per_epoch, ctx.world_size());
+  options.progress = &std::cerr;
+
+  TrainerParts parts;
+  parts.model = model.ptr();
+  parts.forward = predict;
+  parts.optimizer = optimizer.get();
+  parts.loss = [](const at::Tensor& logits, const at::Tensor& label) {
+    return dice_ce_loss(logits, label);
+  };
+  parts.train_batches = &batches;
+  parts.evaluate = [&](int64_t) {
+    at::NoGradGuard no_grad;
+    model->eval();
+    EvalResult result = evaluate_volumes(predict, val_set, target, ctx, window);
+    model->train();
+    return result;
+  };
+  parts.log = &log;
+  log.end(mllog::key::kInitStop);
+
+  const TrainOutcome outcome = SegmentationTrainer(std::move(parts), options).fit();
+  fmt::print(stderr,
+             "unet3d_kits19: {} ({}) after {} epochs, {:.1f} s from run_start; last mean Dice "
+             "{:.4f} (target {}); MLLOG {}\n",
+             outcome.status == RunStatus::success ? "SUCCESS" : "ABORTED", outcome.reason,
+             outcome.epochs_run, outcome.seconds_to_stop, outcome.last_quality,
+             cfg.quality_threshold, log.enabled() ? log.path().string() : "(none)");
+  return outcome.status == RunStatus::success ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse_unet3d_cli(argc, argv));
+  } catch (const Error& e) {
+    fmt::print(stderr, "unet3d_kits19: error: {}\n", e.what());
+  } catch (const c10::Error& e) {
+    fmt::print(stderr, "unet3d_kits19: torch error: {}\n", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "unet3d_kits19: error: {}\n", e.what());
+  }
+  return 2;
+}

@@ -1,0 +1,27 @@
+// The one place where LibTorch 1.13 (Debian) and 2.x (PyTorch wheels) differ for segbench.
+// Module tier: include only from .cpp files that already use torch::optim.
+#pragma once
+
+#include <torch/optim/optimizer.h>
+#include <torch/version.h>
+
+#include <string>
+#include <type_traits>
+
+namespace segbench::detail {
+
+inline constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
+
+/// Optimizer::state() is keyed by std::string (1.13) or by the TensorImpl pointer (2.x).
+template <class TensorT>  // a template so that only the taken branch is instantiated
+auto optimizer_state_key(const TensorT& param) {
+  using Key =
+      typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return c10::guts::to_string(param.unsafeGetTensorImpl());
+  } else {
+    return static_cast<Key>(param.unsafeGetTensorImpl());
+  }
+}
+
+}  // namespace segbench::detail

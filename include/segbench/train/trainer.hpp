@@ -1,0 +1,89 @@
+// The epoch loop shared by the segmentation benchmarks: train, evaluate on schedule, stop at
+// the quality target, divergence or the epoch budget; MLLOG events, progress lines,
+// checkpoints and resume. Compiled once (src/train/trainer.cpp); the benchmark-specific
+// parts arrive as callables.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "segbench/concepts/trainer.hpp"
+#include "segbench/train/batch_source.hpp"
+#include "segbench/train/lr_schedule.hpp"
+
+namespace torch::nn {
+class Module;
+}
+namespace torch::optim {
+class Optimizer;
+}
+namespace segbench::mllog {
+class Logger;
+}
+
+namespace segbench {
+
+struct EvalResult {
+  double quality = 0.0;              ///< the metric compared with the target (mean Dice)
+  double loss = 0.0;                 ///< mean eval loss
+  std::vector<double> class_scores;  ///< per class (e.g. kidney, tumour)
+  int64_t cases = 0;                 ///< cases evaluated across all ranks
+};
+
+struct TrainerParts {
+  std::shared_ptr<torch::nn::Module> model;
+  std::function<at::Tensor(const at::Tensor&)> forward;
+  torch::optim::Optimizer* optimizer = nullptr;
+  std::function<at::Tensor(const at::Tensor& logits, const at::Tensor& label)> loss;
+  BatchSource* train_batches = nullptr;
+  std::function<EvalResult(int64_t epoch)> evaluate;
+  /// Multi-rank hooks (identity for one process): average gradients before the optimizer
+  /// step, and average a scalar over ranks.
+  std::function<void()> reduce_gradients;
+  std::function<double(double)> average_over_ranks;
+  mllog::Logger* log = nullptr;
+};
+
+struct TrainerOptions {
+  int64_t max_epochs = 1;
+  int64_t start_eval_at = 1;
+  int64_t evaluate_every = 1;
+  int64_t ga_steps = 1;
+  int64_t samples_per_step = 1;  ///< global samples per iteration (local batch × world)
+  EpochLrSchedule schedule{EpochLrScheduleOptions{}};
+  double quality_target = 0.908;
+  double diverged_below = 1e-6;  ///< eval quality below this aborts the run
+  int64_t seed = 0;
+  std::filesystem::path checkpoint_path;  ///< "" = no checkpoints
+  int64_t checkpoint_every = 0;           ///< epochs; 0 = only at the end
+  std::filesystem::path resume_from;      ///< "" = fresh start
+  /// Events logged right after run_start (train_samples, eval_samples, ...).
+  std::vector<std::pair<std::string, nlohmann::json>> run_start_events;
+  std::ostream* progress = nullptr;  ///< one line per epoch / eval (stderr in drivers)
+  bool is_main_rank = true;
+};
+
+class SegmentationTrainer {
+ public:
+  SegmentationTrainer(TrainerParts parts, TrainerOptions options);
+  TrainOutcome fit();
+
+ private:
+  double train_one_epoch(int64_t epoch);
+  void report(const std::string& line) const;
+
+  TrainerParts parts_;
+  TrainerOptions options_;
+};
+
+static_assert(Trainer<SegmentationTrainer>);
+
+}  // namespace segbench

@@ -1,0 +1,349 @@
+// NIfTI volumes via nifticlib. The header is checked here first (through zlib, which reads
+// .nii and .nii.gz alike) so that every failure gets a message naming the file; nifticlib
+// then reads the voxels, swapped to native byte order, which we scale and transpose.
+#include "segbench/io/nifti.hpp"
+
+#include <nifti2_io.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "segbench/error.hpp"
+
+namespace segbench::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kNifti1HeaderSize = 348;
+constexpr int kNifti2HeaderSize = 540;
+
+struct HeaderSummary {
+  int version = 0;
+  std::int64_t ndim = 0;
+  std::array<std::int64_t, 8> dim{};
+  int datatype = 0;
+};
+
+template <class T>
+T read_field(const unsigned char* bytes, std::size_t offset, bool swapped) {
+  T value;
+  std::memcpy(&value, bytes + offset, sizeof(T));
+  if (swapped) {
+    unsigned char raw[sizeof(T)];
+    std::memcpy(raw, &value, sizeof(T));
+    std::reverse(raw, raw + sizeof(T));
+    std::memcpy(&value, raw, sizeof(T));
+  }
+  return value;
+}
+
+const char* datatype_name(int datatype) {
+  switch (datatype) {
+    case DT_UINT8:
+      return "uint8";
+    case DT_INT16:
+      return "int16";
+    case DT_INT32:
+      return "int32";
+    case DT_FLOAT32:
+      return "float32";
+    case DT_FLOAT64:
+      return "float64";
+    case DT_INT8:
+      return "int8";
+    case DT_UINT16:
+      return "uint16";
+    case DT_UINT32:
+      return "uint32";
+    case DT_INT64:
+      return "int64";
+    case DT_UINT64:
+      return "uint64";
+    default:
+      return nullptr;
+  }
+}
+
+/// Reads and validates the fixed header: magic, header size, dims, datatype.
+HeaderSummary check_header(const fs::path& path) {
+  SEGBENCH_CHECK(fs::exists(path), DataError, "{}: NIfTI file does not exist", path.string());
+  gzFile file = gzopen(path.c_str(), "rb");
+  SEGBENCH_CHECK(file != nullptr, DataError, "{}: cannot open NIfTI file", path.string());
+  unsigned char bytes[kNifti2HeaderSize] = {};
+  const int got = gzread(file, bytes, sizeof bytes);
+  gzclose(file);
+  SEGBENCH_CHECK(got >= kNifti1HeaderSize, DataError,
+                 "{}: not a NIfTI file: expected a header of at least {} bytes, found {}",
+                 path.string(), kNifti1HeaderSize, got < 0 ? 0 : got);
+
+  const auto size_native = read_field<std::int32_t>(bytes, 0, false);
+  const auto size_swapped = read_field<std::int32_t>(bytes, 0, true);
+  const bool swapped = size_native != kNifti1HeaderSize && size_native != kNifti2HeaderSize;
+  const std::int32_t header_size = swapped ? size_swapped : size_native;
+  SEGBENCH_CHECK(header_size == kNifti1HeaderSize || header_size == kNifti2HeaderSize, DataError,
+                 "{}: not a NIfTI file: expected sizeof_hdr 348 or 540, found {}", path.string(),
+                 size_native);
+
+  HeaderSummary summary;
+  if (header_size == kNifti1HeaderSize) {
+    const std::string magic(reinterpret_cast<const char*>(bytes + 344), 3);
+    SEGBENCH_CHECK(magic == "n+1" && bytes[347] == 0, DataError,
+                   "{}: not a single-file NIfTI-1 file: expected magic \"n+1\", found \"{}\"",
+                   path.string(), magic);
+    summary.version = 1;
+    for (int i = 0; i < 8; ++i)
+      summary.dim[i] = read_field<std::int16_t>(bytes, 40 + 2 * i, swapped);
+    summary.datatype = read_field<std::int16_t>(bytes, 70, swapped);
+  } else {
+    SEGBENCH_CHECK(got >= kNifti2HeaderSize, DataError,
+                   "{}: truncated NIfTI-2 header: expected {} bytes, found {}", path.string(),
+                   kNifti2HeaderSize, got);
+    const std::string magic(reinterpret_cast<const char*>(bytes + 4), 3);
+    SEGBENCH_CHECK(magic == "n+2", DataError,
+                   "{}: not a single-file NIfTI-2 file: expected magic \"n+2\", found \"{}\"",
+                   path.string(), magic);
+    summary.version = 2;
+    summary.datatype = read_field<std::int16_t>(bytes, 12, swapped);
+    for (int i = 0; i < 8; ++i)
+      summary.dim[i] = read_field<std::int64_t>(bytes, 16 + 8 * i, swapped);
+  }
+  summary.ndim = summary.dim[0];
+  SEGBENCH_CHECK(summary.ndim == 3 || summary.ndim == 4, DataError,
+                 "{}: expected a 3-D or 4-D NIfTI volume (dim[0] 3 or 4), found dim[0] = {}",
+                 path.string(), summary.ndim);
+  for (std::int64_t a = 1; a <= summary.ndim; ++a) {
+    SEGBENCH_CHECK(summary.dim[a] > 0, DataError,
+                   "{}: bad NIfTI dims: expected dim[{}] > 0, found {}", path.string(), a,
+                   summary.dim[a]);
+  }
+  SEGBENCH_CHECK(datatype_name(summary.datatype) != nullptr, DataError,
+                 "{}: unsupported NIfTI datatype code {} (expected uint8, int8, int16, uint16, "
+                 "int32, uint32, int64, uint64, float32 or float64)",
+                 path.string(), summary.datatype);
+  return summary;
+}
+
+struct NiftiImageDeleter {
+  void operator()(nifti_image* image) const { nifti_image_free(image); }
+};
+using NiftiImagePtr = std::unique_ptr<nifti_image, NiftiImageDeleter>;
+
+template <class T>
+void scale_and_transpose(const void* raw, const std::array<std::size_t, 4>& n, double slope,
+                         double inter, bool scaled, std::vector<float>& out) {
+  const T* in = static_cast<const T*>(raw);
+  std::size_t f = 0;  // Fortran-order (x fastest) index into the file's voxels
+  for (std::size_t t = 0; t < n[3]; ++t) {
+    for (std::size_t k = 0; k < n[2]; ++k) {
+      for (std::size_t j = 0; j < n[1]; ++j) {
+        for (std::size_t i = 0; i < n[0]; ++i, ++f) {
+          const double value = static_cast<double>(in[f]);
+          out[((i * n[1] + j) * n[2] + k) * n[3] + t] =
+              static_cast<float>(scaled ? value * slope + inter : value);
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void fill_storage(const fs::path& path, const std::vector<float>& c_order,
+                  const std::array<std::size_t, 4>& n, void* raw) {
+  T* out = static_cast<T*>(raw);
+  std::size_t f = 0;
+  for (std::size_t t = 0; t < n[3]; ++t) {
+    for (std::size_t k = 0; k < n[2]; ++k) {
+      for (std::size_t j = 0; j < n[1]; ++j) {
+        for (std::size_t i = 0; i < n[0]; ++i, ++f) {
+          const std::size_t c = ((i * n[1] + j) * n[2] + k) * n[3] + t;
+          const float value = c_order[c];
+          if constexpr (std::is_integral_v<T>) {
+            const double rounded = std::nearbyint(static_cast<double>(value));
+            SEGBENCH_CHECK(std::isfinite(value) &&
+                               rounded >= static_cast<double>(std::numeric_limits<T>::min()) &&
+                               rounded <= static_cast<double>(std::numeric_limits<T>::max()),
+                           DataError,
+                           "{}: value {} at flat index {} does not fit the storage type "
+                           "(expected [{}, {}])",
+                           path.string(), value, c, +std::numeric_limits<T>::min(),
+                           +std::numeric_limits<T>::max());
+            out[f] = static_cast<T>(rounded);
+          } else {
+            out[f] = static_cast<T>(value);
+          }
+        }
+      }
+    }
+  }
+}
+
+/// nifticlib decides compression from the extension, so the temporary name keeps it.
+fs::path temporary_sibling(const fs::path& path) {
+  static std::atomic<unsigned> counter{0};
+  const std::string name = path.filename().string();
+  const bool gz = name.size() > 7 && name.ends_with(".nii.gz");
+  const std::string extension = gz ? ".nii.gz" : ".nii";
+  const std::string stem = name.substr(0, name.size() - std::min(name.size(), extension.size()));
+  return path.parent_path() /
+         fmt::format(".{}.tmp-{}-{}{}", stem, ::getpid(), counter.fetch_add(1), extension);
+}
+
+}  // namespace
+
+std::size_t NiftiVolume::numel() const {
+  std::size_t count = 1;
+  for (auto d : shape) count *= d;
+  return count;
+}
+
+NiftiVolume read_nifti(const fs::path& path) {
+  const HeaderSummary header = check_header(path);
+  NiftiImagePtr image(nifti_image_read(path.c_str(), 1));
+  std::size_t expected_bytes = 0;
+  int bytes_per_voxel = 0, swap_size = 0;
+  nifti_datatype_sizes(header.datatype, &bytes_per_voxel, &swap_size);
+  expected_bytes = static_cast<std::size_t>(bytes_per_voxel);
+  for (std::int64_t a = 1; a <= header.ndim; ++a)
+    expected_bytes *= static_cast<std::size_t>(header.dim[a]);
+  SEGBENCH_CHECK(image && image->data != nullptr, DataError,
+                 "{}: cannot read NIfTI image data: expected {} bytes of {} voxels for dims "
+                 "[{}, {}, {}{}] (file truncated or corrupt)",
+                 path.string(), expected_bytes, datatype_name(header.datatype), header.dim[1],
+                 header.dim[2], header.dim[3],
+                 header.ndim == 4 ? fmt::format(", {}", header.dim[4]) : std::string());
+  SEGBENCH_CHECK(image->datatype == header.datatype, DataError,
+                 "{}: nifticlib reports datatype {}, header says {}", path.string(),
+                 image->datatype, header.datatype);
+
+  NiftiVolume volume;
+  volume.datatype = header.datatype;
+  std::array<std::size_t, 4> n{1, 1, 1, 1};
+  for (std::int64_t a = 0; a < header.ndim; ++a) {
+    n[a] = static_cast<std::size_t>(header.dim[a + 1]);
+    volume.shape.push_back(n[a]);
+  }
+  volume.spacing = {image->pixdim[1], image->pixdim[2], image->pixdim[3]};
+  const double slope = image->scl_slope;
+  const double inter = image->scl_inter;
+  const bool scaled = slope != 0.0 && std::isfinite(slope);
+  SEGBENCH_CHECK(!scaled || std::isfinite(inter), DataError,
+                 "{}: valid scl_slope {} but non-finite scl_inter {}", path.string(), slope, inter);
+  volume.data.resize(volume.numel());
+  switch (header.datatype) {
+    case DT_UINT8:
+      scale_and_transpose<std::uint8_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_INT8:
+      scale_and_transpose<std::int8_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_INT16:
+      scale_and_transpose<std::int16_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_UINT16:
+      scale_and_transpose<std::uint16_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_INT32:
+      scale_and_transpose<std::int32_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_UINT32:
+      scale_and_transpose<std::uint32_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_INT64:
+      scale_and_transpose<std::int64_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_UINT64:
+      scale_and_transpose<std::uint64_t>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_FLOAT32:
+      scale_and_transpose<float>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    case DT_FLOAT64:
+      scale_and_transpose<double>(image->data, n, slope, inter, scaled, volume.data);
+      break;
+    default:
+      break;  // rejected by check_header
+  }
+  return volume;
+}
+
+void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
+                 const std::array<double, 3>& spacing, const std::vector<float>& data_c_order,
+                 NiftiStorage storage) {
+  SEGBENCH_CHECK(shape.size() == 3 || shape.size() == 4, DataError,
+                 "{}: expected a 3-D or 4-D shape, found {} dims", path.string(), shape.size());
+  std::array<std::size_t, 4> n{1, 1, 1, 1};
+  std::size_t count = 1;
+  for (std::size_t a = 0; a < shape.size(); ++a) {
+    SEGBENCH_CHECK(shape[a] > 0 && shape[a] <= static_cast<std::size_t>(INT16_MAX), DataError,
+                   "{}: expected shape[{}] in [1, 32767] for NIfTI-1, found {}", path.string(), a,
+                   shape[a]);
+    n[a] = shape[a];
+    count *= shape[a];
+  }
+  SEGBENCH_CHECK(data_c_order.size() == count, DataError,
+                 "{}: expected {} values for the shape, found {}", path.string(), count,
+                 data_c_order.size());
+  const int datatype = storage == NiftiStorage::int16   ? DT_INT16
+                       : storage == NiftiStorage::uint8 ? DT_UINT8
+                                                        : DT_FLOAT32;
+  std::int64_t dims[8] = {static_cast<std::int64_t>(shape.size()), 1, 1, 1, 1, 1, 1, 1};
+  for (std::size_t a = 0; a < shape.size(); ++a) dims[a + 1] = static_cast<std::int64_t>(shape[a]);
+  NiftiImagePtr image(nifti_make_new_nim(dims, datatype, 1));
+  SEGBENCH_CHECK(image && image->data, DataError, "{}: nifticlib could not allocate the image",
+                 path.string());
+  switch (storage) {
+    case NiftiStorage::int16:
+      fill_storage<std::int16_t>(path, data_c_order, n, image->data);
+      break;
+    case NiftiStorage::uint8:
+      fill_storage<std::uint8_t>(path, data_c_order, n, image->data);
+      break;
+    case NiftiStorage::float32:
+      fill_storage<float>(path, data_c_order, n, image->data);
+      break;
+  }
+
+  image->nifti_type = NIFTI_FTYPE_NIFTI1_1;
+  image->dx = image->pixdim[1] = spacing[0];
+  image->dy = image->pixdim[2] = spacing[1];
+  image->dz = image->pixdim[3] = spacing[2];
+  image->xyz_units = NIFTI_UNITS_MM;
+  image->scl_slope = 1.0;
+  image->scl_inter = 0.0;
+  image->qform_code = NIFTI_XFORM_SCANNER_ANAT;
+  image->quatern_b = image->quatern_c = image->quatern_d = 0.0;
+  image->qoffset_x = image->qoffset_y = image->qoffset_z = 0.0;
+  image->qfac = 1.0;
+  image->qto_xyz = nifti_quatern_to_dmat44(0, 0, 0, 0, 0, 0, spacing[0], spacing[1], spacing[2], 1);
+  image->sform_code = NIFTI_XFORM_SCANNER_ANAT;
+  image->sto_xyz = image->qto_xyz;
+
+  const fs::path temp = temporary_sibling(path);
+  SEGBENCH_CHECK(nifti_set_filenames(image.get(), temp.c_str(), 0, 1) == 0, DataError,
+                 "{}: nifticlib rejected the temporary file name {}", path.string(), temp.string());
+  nifti_image_write(image.get());
+  std::error_code ec;
+  const auto written = fs::exists(temp, ec) ? fs::file_size(temp, ec) : 0;
+  if (ec || written == 0) {
+    fs::remove(temp, ec);
+    throw DataError(fmt::format("{}: nifticlib failed to write the volume", path.string()));
+  }
+  fs::rename(temp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw DataError(fmt::format("{}: cannot rename {} into place: {}", path.string(), temp.string(),
+                                ec.message()));
+  }
+}
+
+}  // namespace segbench::io

@@ -1,0 +1,70 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "segbench/config/run_environment.hpp"
+#include "segbench/config/unet3d_config.hpp"
+#include "segbench/error.hpp"
+
+using namespace segbench;
+
+namespace {
+Unet3dConfig parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "unet3d_kits19");
+  return parse_unet3d_cli(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("reference preset carries run_and_time.sh values", "[config]") {
+  const Unet3dConfig c = parse({"--data_dir", "/data"});
+  CHECK(c.preset == "reference");
+  CHECK(c.epochs == 4000);
+  CHECK(c.learning_rate == 0.8);
+  CHECK(c.lr_warmup_epochs == 200);
+  CHECK(c.evaluate_every == 20);
+  CHECK(c.start_eval_at == 1000);
+  CHECK(c.batch_size == 2);
+  CHECK(c.optimizer == "sgd");
+  CHECK(c.quality_threshold == 0.908);
+  CHECK(c.filters == std::vector<int64_t>{32, 64, 128, 256, 320});
+  CHECK(c.input_shape == std::array<int64_t, 3>{128, 128, 128});
+}
+
+TEST_CASE("flags override the chosen preset", "[config]") {
+  const Unet3dConfig c =
+      parse({"--preset", "demo", "--data_dir", "x", "--epochs", "7", "--learning_rate", "0.5",
+             "--input_shape", "16", "32", "48", "--lr_decay_epochs", "3", "5", "--seed", "9"});
+  CHECK(c.preset == "demo");
+  CHECK(c.epochs == 7);
+  CHECK(c.learning_rate == 0.5);
+  CHECK(c.input_shape == std::array<int64_t, 3>{16, 32, 48});
+  CHECK(c.lr_decay_epochs == std::vector<int64_t>{3, 5});
+  CHECK(c.seed == 9);
+  CHECK(c.filters == unet3d_preset("demo").filters);
+}
+
+TEST_CASE("bad command lines are ConfigErrors that say what is wrong", "[config]") {
+  REQUIRE_THROWS_WITH(parse({"--preset", "nope"}), Catch::Contains("unknown preset 'nope'"));
+  REQUIRE_THROWS_WITH(parse({}), Catch::Contains("--data_dir is required"));
+  REQUIRE_THROWS_WITH(parse({"--data_dir", "x", "--optimizer", "rmsprop"}),
+                      Catch::Contains("rmsprop"));
+  REQUIRE_THROWS_WITH(parse({"--data_dir", "x", "--input_shape", "100", "128", "128"}),
+                      Catch::Contains("multiples of 32"));
+  REQUIRE_THROWS_AS(parse({"--data_dir", "x", "--epochs", "abc"}), ConfigError);
+  CHECK_NOTHROW(parse({"--dry-run"}));
+}
+
+TEST_CASE("evaluation defaults follow SPEC 1.8's table", "[config]") {
+  CHECK(default_start_eval_at(168) == 1000);
+  CHECK(default_evaluate_every(168) == 20);
+  CHECK(default_start_eval_at(160) == 1050);
+  CHECK(default_evaluate_every(160) == 21);
+  CHECK(default_start_eval_at(128) == 1313);
+  CHECK(default_evaluate_every(128) == 27);
+}
+
+TEST_CASE("seed resolution", "[config]") {
+  CHECK(resolve_seed(5) == 5);
+  CHECK(resolve_seed(-1) >= 0);
+  REQUIRE_THROWS_AS(resolve_seed(-7), ConfigError);
+}
