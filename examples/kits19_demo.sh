@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The 3D U-Net demo on generated data, through the real path:
+#   synthetic raw KiTS19 (NIfTI) → preprocess (resample, clip, normalise → .npy + checksums)
+#   → verify → train the reduced U-Net until mean Dice ≥ 0.908 on the held-out cases.
+# Usage: kits19_demo.sh BUILD_DIR OUT_DIR [extra unet3d_kits19 flags...]
+# Environment: SEGBENCH_DEMO_SEED (default 1), SEGBENCH_DEMO_CASES (default 20).
+set -euo pipefail
+BUILD_DIR=$1
+OUT_DIR=$2
+shift 2
+SEED=${SEGBENCH_DEMO_SEED:-1}
+CASES=${SEGBENCH_DEMO_CASES:-20}
+DATA_TOOL="$BUILD_DIR/data-tools/segbench-data"
+DRIVER="$BUILD_DIR/examples/unet3d_kits19"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OPENBLAS_NUM_THREADS=1
+
+start=$(date +%s.%N)
+rm -rf "$OUT_DIR/raw" "$OUT_DIR/preprocessed"
+mkdir -p "$OUT_DIR/logs"
+echo "== generating $CASES synthetic KiTS19 cases (seed $SEED) in $OUT_DIR/raw"
+"$DATA_TOOL" kits19-synth --out "$OUT_DIR/raw" --cases "$CASES" --seed "$SEED" \
+  --shape 40 80 80 --spacing 2.5 1.0 1.0
+echo "== preprocessing to $OUT_DIR/preprocessed"
+"$DATA_TOOL" kits19-preprocess --data_dir "$OUT_DIR/raw" --results_dir "$OUT_DIR/preprocessed" \
+  --min_shape 64
+"$DATA_TOOL" kits19-verify --results_dir "$OUT_DIR/preprocessed"
+echo "== training (preset demo)"
+rm -f "$OUT_DIR/logs/unet3d.log"
+status=0
+"$DRIVER" --preset demo --data_dir "$OUT_DIR/preprocessed" --log_dir "$OUT_DIR/logs" \
+  --seed "$SEED" "$@" > "$OUT_DIR/logs/stdout.txt" || status=$?
+end=$(date +%s.%N)
+last=$(grep '"key":"eval_accuracy"' "$OUT_DIR/logs/unet3d.log" | tail -1 |
+  sed 's/.*"value":\([0-9.e-]*\).*/\1/')
+run_ms=$(awk -F'"time_ms":' '/"run_start"|"run_stop"/ {split($2, a, ","); print a[1]}' \
+  "$OUT_DIR/logs/unet3d.log" | paste -sd' ' | awk '{printf "%.1f", ($2 - $1) / 1000}')
+echo
+echo "== demo result"
+echo "node class      : $(nproc)-core CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo "status          : $([ $status -eq 0 ] && echo 'target reached' || echo "target NOT reached (exit $status)")"
+echo "time to target  : ${run_ms} s (run_start → run_stop); whole demo $(awk "BEGIN {printf \"%.1f\", $end - $start}") s"
+echo "last mean Dice  : ${last:-none}"
+echo "MLLOG           : $OUT_DIR/logs/unet3d.log"
+exit $status
