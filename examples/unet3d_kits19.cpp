@@ -19,7 +19,7 @@
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
 #include "segbench/train/volume_evaluation.hpp"
-#include "segbench/transforms/kits19_train_transforms.hpp"
+#include "segbench/transforms/kits19_train.hpp"
 
 using namespace segbench;
 

@@ -21,11 +21,35 @@ struct Kits19Dataset::Cache {
 
 namespace {
 
+/// numpy's dtype names, as the .npy files were written by numpy.
+std::string numpy_name(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat:
+      return "float32";
+    case at::kDouble:
+      return "float64";
+    case at::kByte:
+      return "uint8";
+    case at::kChar:
+      return "int8";
+    case at::kShort:
+      return "int16";
+    case at::kInt:
+      return "int32";
+    case at::kLong:
+      return "int64";
+    case at::kBool:
+      return "bool";
+    default:
+      return c10::toString(type);
+  }
+}
+
 void check_volume(const at::Tensor& tensor, at::ScalarType expected_dtype, const char* role,
                   const CaseFiles& files, const std::filesystem::path& path) {
   SEGBENCH_CHECK(tensor.scalar_type() == expected_dtype, DataError,
                  "{}: {} {} has dtype {}, expected {}", files.case_id, role, path.string(),
-                 c10::toString(tensor.scalar_type()), c10::toString(expected_dtype));
+                 numpy_name(tensor.scalar_type()), numpy_name(expected_dtype));
   SEGBENCH_CHECK(tensor.dim() == 4 && tensor.size(0) == 1, DataError,
                  "{}: {} {} has shape [{}], expected (1, D, H, W)", files.case_id, role,
                  path.string(), fmt::join(tensor.sizes(), ", "));

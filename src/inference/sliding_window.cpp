@@ -142,7 +142,7 @@ SlidingWindowResult sliding_window_inference(
     for (int64_t w = first; w < first + count; ++w) {
       crops.push_back(spatial_region(padded, starts[static_cast<std::size_t>(w)], roi));
     }
-    const at::Tensor logits = predict(count == 1 ? crops.front() : at::cat(crops, 0));
+    const at::Tensor logits = predict(count == 1 ? crops.front().contiguous() : at::cat(crops, 0));
     SEGBENCH_CHECK(logits.defined() && logits.dim() == 5 && logits.size(0) == count * batch &&
                        logits.size(2) == roi[0] && logits.size(3) == roi[1] &&
                        logits.size(4) == roi[2],

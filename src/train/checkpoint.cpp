@@ -16,7 +16,11 @@ constexpr int64_t kFormatVersion = 1;
 
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointState& state) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  try {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw TrainingError(fmt::format("cannot write checkpoint {}: {}", path.string(), e.what()));
+  }
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);

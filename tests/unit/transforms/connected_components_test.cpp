@@ -17,7 +17,9 @@ struct Volume {
   std::uint8_t& at(std::int64_t d, std::int64_t h, std::int64_t w) {
     return voxels[static_cast<std::size_t>((d * shape[1] + h) * shape[2] + w)];
   }
-  std::vector<Box3> boxes(std::uint8_t value) const { return component_boxes(voxels, shape, value); }
+  std::vector<Box3> boxes(std::uint8_t value) const {
+    return component_boxes(voxels, shape, value);
+  }
 };
 
 }  // namespace

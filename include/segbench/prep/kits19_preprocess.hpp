@@ -1,0 +1,63 @@
+// KiTS19 preprocessing as REF3D's preprocess_dataset.py does it: resample to 1.6/1.2/1.2 mm
+// (trilinear image, legacy-nearest label), clip and normalise, edge-pad to the minimum shape,
+// save case_XXXXX_{x,y}.npy. Tensor tier.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "segbench/io/nifti.hpp"
+#include "segbench/prep/checksum_manifest.hpp"
+
+namespace segbench::prep {
+
+struct Kits19PreprocessOptions {
+  std::array<double, 3> target_spacing{1.6, 1.2, 1.2};
+  float clip_min = -79.0f;
+  float clip_max = 304.0f;
+  float mean = 101.0f;
+  float stddev = 76.9f;
+  std::int64_t min_shape = 128;  ///< each axis shorter than this is edge-padded to it
+  int max_case_id = 210;         ///< cases with id >= this are skipped (KiTS19 test cases)
+};
+
+/// image: float32 (1, D, H, W) normalised; label: uint8 (1, D, H, W).
+struct PreprocessedCase {
+  at::Tensor image;
+  at::Tensor label;
+};
+
+/// The spatial shape after resampling: int(spacing / target * shape) per axis, or the raw
+/// shape when the spacing equals the target exactly.
+std::array<std::int64_t, 3> resampled_shape(const std::array<double, 3>& spacing,
+                                            const std::vector<std::size_t>& shape,
+                                            const std::array<double, 3>& target_spacing);
+
+/// Preprocesses one case held in memory. Throws DataError naming `case_name` when image and
+/// label disagree in shape or spacing or are not 3-D.
+PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::NiftiVolume& label,
+                                        const Kits19PreprocessOptions& options,
+                                        const std::string& case_name = "case");
+
+struct PreprocessReport {
+  int cases_written = 0;
+  std::vector<std::string> skipped;        ///< case directory names skipped by id
+  std::vector<std::string> written_files;  ///< file names inside results_dir, in write order
+  std::filesystem::path manifest;          ///< the checksum.json written
+};
+
+/// Visits the entries of raw_data_dir whose name contains "case", in sorted order, preprocesses
+/// each `<case>/imaging.nii.gz` + `segmentation.nii.gz` into `<results_dir>/<case>_x.npy` and
+/// `_y.npy`, prints one progress line per case, then writes `<results_dir>/checksum.json`.
+PreprocessReport preprocess_kits19_dir(const std::filesystem::path& raw_data_dir,
+                                       const std::filesystem::path& results_dir,
+                                       const Kits19PreprocessOptions& options,
+                                       std::ostream& progress);
+
+}  // namespace segbench::prep

@@ -1,0 +1,171 @@
+#include "catch_torch.hpp"
+
+#include <torch/optim/optimizer.h>
+#include <torch/utils.h>
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "segbench/error.hpp"
+#include "segbench/log/mllog.hpp"
+#include "segbench/models/unet3d.hpp"
+#include "segbench/train/optimizer_factory.hpp"
+#include "segbench/train/trainer.hpp"
+
+namespace fs = std::filesystem;
+using namespace segbench;
+
+namespace {
+
+// Two fixed batches per epoch.
+class FixedBatches final : public BatchSource {
+ public:
+  void start_epoch(int64_t epoch) override {
+    epochs_started.push_back(epoch);
+    position_ = 0;
+  }
+  bool next(at::Tensor& image, at::Tensor& label) override {
+    if (position_ == 2) return false;
+    torch::manual_seed(static_cast<uint64_t>(position_++));
+    image = at::randn({1, 1, 8, 8, 8});
+    label = at::randint(0, 3, {1, 1, 8, 8, 8}).to(at::kByte);
+    return true;
+  }
+  std::size_t batches_per_epoch() const override { return 2; }
+  std::vector<int64_t> epochs_started;
+
+ private:
+  int position_ = 0;
+};
+
+struct Fixture {
+  Unet3D model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  FixedBatches batches;
+  std::ostringstream mllog_text;
+  mllog::Logger log{fs::temp_directory_path() / "segbench-trainer-test.log", &mllog_text};
+  std::vector<double> qualities;  // returned by successive evaluations
+  std::vector<int64_t> evaluated_epochs;
+  std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> loss =
+      [](const at::Tensor& logits, const at::Tensor& label) {
+        return at::cross_entropy_loss(logits, label.squeeze(1).to(at::kLong));
+      };
+
+  Fixture() {
+    torch::manual_seed(0);
+    model = Unet3D(Unet3DOptions{.filters = {4, 8}});
+    optimizer = make_optimizer({.name = "sgd", .learning_rate = 0.01}, model->parameters());
+  }
+
+  TrainOutcome fit(TrainerOptions options) {
+    TrainerParts parts;
+    parts.model = model.ptr();
+    parts.forward = [this](const at::Tensor& x) { return model->forward(x); };
+    parts.optimizer = optimizer.get();
+    parts.loss = loss;
+    parts.train_batches = &batches;
+    parts.evaluate = [this](int64_t epoch) {
+      evaluated_epochs.push_back(epoch);
+      EvalResult r;
+      r.quality = qualities.at(evaluated_epochs.size() - 1);
+      return r;
+    };
+    parts.log = &log;
+    return SegmentationTrainer(std::move(parts), std::move(options)).fit();
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    std::istringstream in(mllog_text.str());
+    std::string line;
+    while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line.substr(9))["key"]);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.5, 0.95};
+  TrainerOptions o;
+  o.max_epochs = 10;
+  o.start_eval_at = 2;
+  o.evaluate_every = 3;
+  o.quality_target = 0.9;
+  o.schedule = EpochLrSchedule({.base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2});
+  const TrainOutcome outcome = f.fit(o);
+  CHECK(outcome.status == RunStatus::success);
+  CHECK(outcome.epochs_run == 5);
+  CHECK(outcome.last_quality == 0.95);
+  CHECK(f.evaluated_epochs == std::vector<int64_t>{2, 5});
+  CHECK(f.batches.epochs_started == std::vector<int64_t>{1, 2, 3, 4, 5});
+  const auto keys = f.keys();
+  REQUIRE(keys.size() > 4);
+  CHECK(keys.front() == "run_start");
+  CHECK(keys.back() == "run_stop");
+  CHECK(std::count(keys.begin(), keys.end(), "block_start") == 5);
+  CHECK(std::count(keys.begin(), keys.end(), "eval_accuracy") == 2);
+  CHECK(f.mllog_text.str().find("\"status\":\"success\"") != std::string::npos);
+  // Warm-up lr of epoch 1 was logged with epoch_stop.
+  CHECK(f.mllog_text.str().find("\"current_lr\":0.0055") != std::string::npos);
+}
+
+TEST_CASE("trainer aborts on divergence and when epochs run out", "[trainer]") {
+  at::set_num_threads(1);
+  {
+    Fixture f;
+    f.qualities = {0.0};
+    TrainerOptions o;
+    o.max_epochs = 5;
+    const TrainOutcome outcome = f.fit(o);
+    CHECK(outcome.status == RunStatus::aborted);
+    CHECK(outcome.epochs_run == 1);
+    CHECK_THAT(outcome.reason, Catch::Contains("diverged"));
+  }
+  {
+    Fixture f;
+    f.qualities = {0.1, 0.2};
+    TrainerOptions o;
+    o.max_epochs = 2;
+    const TrainOutcome outcome = f.fit(o);
+    CHECK(outcome.status == RunStatus::aborted);
+    CHECK(outcome.epochs_run == 2);
+    CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("a NaN loss stops the run with a TrainingError and writes no checkpoint", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1};
+  f.loss = [](const at::Tensor& logits, const at::Tensor&) {
+    return logits.mean() * std::numeric_limits<double>::quiet_NaN();
+  };
+  TrainerOptions o;
+  o.max_epochs = 3;
+  o.checkpoint_path = fs::temp_directory_path() / "segbench-nan-ckpt.pt";
+  fs::remove(o.checkpoint_path);
+  REQUIRE_THROWS_WITH(f.fit(o), Catch::Contains("non-finite training loss") &&
+                                    Catch::Contains("epoch 1 iteration 0"));
+  CHECK_FALSE(fs::exists(o.checkpoint_path));
+  CHECK(f.keys().back() == "run_stop");
+  CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+}
+
+TEST_CASE("gradient accumulation steps the optimizer every ga_steps batches", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1};
+  const auto before = f.model->parameters().front().clone();
+  TrainerOptions o;
+  o.max_epochs = 1;
+  o.ga_steps = 4;  // 2 batches per epoch: no step in the first epoch
+  f.fit(o);
+  CHECK(at::equal(before, f.model->parameters().front()));
+  // The accumulated gradient is still there (not zeroed without a step).
+  CHECK(f.model->parameters().front().grad().defined());
+}
