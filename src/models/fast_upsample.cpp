@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <string>
 
 #include "segbench/error.hpp"
@@ -39,7 +40,12 @@ at::Tensor conv_transpose3d_k2s2_as_conv(const at::Tensor& x_NCDHW, const at::Te
       weight.permute({1, 2, 3, 4, 0}).reshape({c_out * 8, c_in, 1, 1, 1});
   at::Tensor pointwise_bias;
   if (bias.defined()) pointwise_bias = bias.unsqueeze(1).expand({c_out, 8}).reshape({c_out * 8});
-  const at::Tensor shuffled = at::conv3d(x_NCDHW, pointwise_weight, pointwise_bias);
+  // With one thread, LibTorch 1.13 sends 1x1x1 CPU convs to im2col + GEMM, which is slow with
+  // the reference BLAS; a dilation (a no-op for a 1x1x1 kernel) keeps them on oneDNN.
+  const int64_t gap = x_NCDHW.is_cpu() ? 2 : 1;
+  const std::array<int64_t, 3> stride{1, 1, 1}, padding{0, 0, 0}, dilation{gap, gap, gap};
+  const at::Tensor shuffled =
+      at::conv3d(x_NCDHW, pointwise_weight, pointwise_bias, stride, padding, dilation);
 
   const int64_t n = x_NCDHW.size(0), d = x_NCDHW.size(2), h = x_NCDHW.size(3), w = x_NCDHW.size(4);
   return shuffled.reshape({n, c_out, 2, 2, 2, d, h, w})

@@ -4,10 +4,10 @@
 #include <ATen/ops/leaky_relu.h>
 #include <ATen/ops/relu.h>
 #include <fmt/format.h>
+#include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/modules/instancenorm.h>
 
 #include <cstddef>
@@ -92,9 +92,10 @@ class TwoConvBlockImpl : public torch::nn::Module {
 
   at::Tensor forward(const at::Tensor& x) { return conv2_->forward(conv1_->forward(x)); }
 
+  /// Groups "<prefix>_0_conv", "<prefix>_0_<norm>", "<prefix>_1_conv", ...
   void append_groups(const std::string& prefix, std::vector<InitializationGroup>& groups) const {
-    conv1_->append_groups(prefix + "_block_0", groups);
-    conv2_->append_groups(prefix + "_block_1", groups);
+    conv1_->append_groups(prefix + "_0", groups);
+    conv2_->append_groups(prefix + "_1", groups);
   }
 
  private:
@@ -255,9 +256,9 @@ std::vector<InitializationGroup> Unet3DImpl::initialization_groups() const {
   std::vector<InitializationGroup> groups;
   layers_->input_block->append_groups("input_block", groups);
   for (std::size_t i = 0; i < layers_->down.size(); ++i) {
-    layers_->down[i]->append_groups(fmt::format("down{}", i), groups);
+    layers_->down[i]->append_groups(fmt::format("down{}_block", i), groups);
   }
-  layers_->bottleneck->append_groups(fmt::format("down{}", layers_->down.size()), groups);
+  layers_->bottleneck->append_groups(fmt::format("down{}_block", layers_->down.size()), groups);
   for (std::size_t i = 0; i < layers_->up.size(); ++i) {
     layers_->up[i]->append_groups(fmt::format("up{}", i), groups);
   }
