@@ -4,6 +4,10 @@
 #   → verify → train the reduced U-Net until mean Dice ≥ 0.908 on the held-out cases.
 # Usage: kits19_demo.sh BUILD_DIR OUT_DIR [extra unet3d_kits19 flags...]
 # Environment: SEGBENCH_DEMO_SEED (default 1), SEGBENCH_DEMO_CASES (default 20).
+# The raw in-plane spacing equals the target (1.2 mm) so that only the slice axis is
+# resampled: the reference resamples images trilinearly with align_corners=True but labels
+# with legacy nearest, which shifts labels against the image by up to one voxel on every
+# resampled axis — harmless on real 512² slices, noticeable on 64² toy volumes.
 set -euo pipefail
 BUILD_DIR=$1
 OUT_DIR=$2
@@ -19,7 +23,7 @@ rm -rf "$OUT_DIR/raw" "$OUT_DIR/preprocessed"
 mkdir -p "$OUT_DIR/logs"
 echo "== generating $CASES synthetic KiTS19 cases (seed $SEED) in $OUT_DIR/raw"
 "$DATA_TOOL" kits19-synth --out "$OUT_DIR/raw" --cases "$CASES" --seed "$SEED" \
-  --shape 40 80 80 --spacing 2.5 1.0 1.0
+  --shape 32 64 64 --spacing 3.2 1.2 1.2
 echo "== preprocessing to $OUT_DIR/preprocessed"
 "$DATA_TOOL" kits19-preprocess --data_dir "$OUT_DIR/raw" --results_dir "$OUT_DIR/preprocessed" \
   --min_shape 64

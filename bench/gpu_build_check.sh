@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds segbench against the libtorch of the installed PyTorch wheel (2.x) and runs the unit
+# tests: the check that the code builds against both LibTorch 1.13 (Debian) and 2.x.
+# Header-only and small C deps come as Debian packages unpacked under .deps/root
+# (see docs in bench/RESULTS.md); run from the repository root on the GPU machine.
+set -euo pipefail
+ROOT=$PWD
+DEPS=$ROOT/.deps/root
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+exec > >(tee "$OUT/gpu_build_check.log") 2>&1
+echo "== machine"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+g++ --version | head -1; meson --version; cmake --version | head -1; nvcc --version | tail -1
+TORCH_DIR=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')
+python3 -c 'import torch; print("torch", torch.__version__, "cxx11abi", torch._C._GLIBCXX_USE_CXX11_ABI)'
+export PKG_CONFIG_SYSROOT_DIR=$DEPS
+export PKG_CONFIG_LIBDIR=$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig:$DEPS/usr/share/pkgconfig
+export LD_LIBRARY_PATH=$DEPS/usr/lib/x86_64-linux-gnu:$TORCH_DIR/lib:${LD_LIBRARY_PATH:-}
+export CMAKE_PREFIX_PATH=$DEPS/usr
+echo "== configure"
+start=$SECONDS
+meson setup /tmp/build-gpu "$ROOT" --buildtype=release -Dcmake_prefix_path="$TORCH_DIR" \
+  -Dnifti_include_dir="$DEPS/usr/include/nifti" -Dnifti_lib_dir="$DEPS/usr/lib/x86_64-linux-gnu" \
+  -Dcpp_link_args="-Wl,-rpath,$TORCH_DIR/lib"
+echo "== build"
+ninja -C /tmp/build-gpu -j 16
+echo "configure+build: $((SECONDS - start)) s"
+echo "== tests (CPU paths, LibTorch 2.x)"
+meson test -C /tmp/build-gpu --no-rebuild --num-processes 8 --print-errorlogs --suite unit
+/tmp/build-gpu/examples/unet3d_kits19 --preset reference --dry-run --data_dir X | tail -1
+echo "== benches"
+/tmp/build-gpu/bench/upsample_bench 64 32 32 2 5 8
+/tmp/build-gpu/bench/train_step_bench 64 2 3 8

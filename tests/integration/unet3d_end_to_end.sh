@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End to end through the real binaries, on tiny synthetic data:
+#   synth → preprocess → verify → dry run → train a reduced U-Net to mean Dice ≥ 0.908
+#   → the MLLOG passes the 4.0.0 unet3d rules; then bad input gives errors naming the file.
+# Usage: unet3d_end_to_end.sh SEGBENCH_DATA UNET3D_KITS19 MLLOG_CHECK
+set -euo pipefail
+DATA_TOOL=$1 DRIVER=$2 MLLOG_CHECK=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_in() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "expected '$1' in $2"; }; }
+
+echo "== synth + preprocess + verify"
+"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 20 --seed 3 --shape 32 64 64 \
+  --spacing 3.2 1.2 1.2 > "$WORK/synth.txt"
+"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/npy" \
+  --min_shape 64 > "$WORK/prep.txt"
+"$DATA_TOOL" kits19-verify --results_dir "$WORK/npy" > "$WORK/verify.txt"
+[ "$(ls "$WORK"/npy/case_*_x.npy | wc -l)" -eq 20 ] || fail "expected 20 image files"
+
+echo "== dry run of the reference preset"
+"$DRIVER" --preset reference --data_dir "$WORK/npy" --dry-run > "$WORK/dry.txt"
+expect_in "parameters: 31190243" "$WORK/dry.txt"
+
+echo "== train to the target (1 thread, deterministic)"
+start=$SECONDS
+"$DRIVER" --preset demo --threads 1 --seed 3 --data_dir "$WORK/npy" --log_dir "$WORK/logs" \
+  --save_ckpt_path "$WORK/ckpt/unet3d.pt" > "$WORK/train.out" 2> "$WORK/train.err" ||
+  { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
+echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"
+expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
+"$MLLOG_CHECK" "$WORK/logs/unet3d.log"
+expect_in '"key":"submission_division","value":"open"' "$WORK/logs/unet3d.log"
+expect_in '"key":"train_samples","value":15' "$WORK/logs/unet3d.log"
+expect_in '"key":"eval_samples","value":5' "$WORK/logs/unet3d.log"
+[ "$(grep -c '"key":"weights_initialization"' "$WORK/logs/unet3d.log")" -eq 24 ] ||
+  fail "expected 24 weights_initialization events for 4 filter stages"
+last=$(grep '"key":"eval_accuracy"' "$WORK/logs/unet3d.log" | tail -1 | sed 's/.*"value":\([0-9.e-]*\).*/\1/')
+awk "BEGIN {exit !($last >= 0.908)}" || fail "last eval_accuracy $last < 0.908"
+[ -s "$WORK/ckpt/unet3d.pt" ] || fail "no checkpoint written"
+[ -z "$(ls -A "$WORK/ckpt" | grep -v '^unet3d.pt$')" ] || fail "temp files left beside the checkpoint"
+
+echo "== bad input gives clear errors"
+cp -r "$WORK/npy" "$WORK/bad"
+head -c 100 "$WORK/npy/case_00001_x.npy" > "$WORK/bad/case_00001_x.npy"
+rm "$WORK/bad/case_00002_y.npy"
+status=0
+"$DATA_TOOL" kits19-verify --results_dir "$WORK/bad" > "$WORK/verify_bad.txt" 2>&1 || status=$?
+[ $status -eq 1 ] || fail "verify on corrupt data exited $status, expected 1"
+expect_in "case_00001_x.npy" "$WORK/verify_bad.txt"
+expect_in "case_00002_y.npy" "$WORK/verify_bad.txt"
+status=0
+"$DRIVER" --preset smoke --data_dir "$WORK/bad" > /dev/null 2> "$WORK/driver_bad.txt" || status=$?
+[ $status -eq 2 ] || fail "driver on unpaired data exited $status, expected 2"
+expect_in "case_00002_x.npy" "$WORK/driver_bad.txt"
+cp "$WORK/npy/case_00002_y.npy" "$WORK/bad/"
+status=0
+"$DRIVER" --preset smoke --data_dir "$WORK/bad" > /dev/null 2> "$WORK/driver_bad.txt" || status=$?
+[ $status -eq 2 ] || fail "driver on a truncated file exited $status, expected 2"
+expect_in "case_00001_x.npy" "$WORK/driver_bad.txt"
+status=0
+"$DRIVER" --preset smoke --data_dir "$WORK/does-not-exist" > /dev/null 2> "$WORK/driver_bad.txt" || status=$?
+[ $status -eq 2 ] || fail "driver on a missing directory exited $status, expected 2"
+expect_in "does-not-exist" "$WORK/driver_bad.txt"
+echo "end-to-end OK"
