@@ -5,7 +5,11 @@
 # (see docs in bench/RESULTS.md); run from the repository root on the GPU machine.
 set -euo pipefail
 ROOT=$PWD
-DEPS=$ROOT/.deps/root
+DEPS=/tmp/segbench-deps  # outside the source tree (Meson refuses include paths inside it)
+rm -rf "$DEPS" && cp -r "$ROOT/.deps/root" "$DEPS"
+# Debian's libz.so points into /lib of the unpacked tree; use the shared object, never libz.a.
+rm -f "$DEPS"/usr/lib/x86_64-linux-gnu/libz.a
+ln -sf "$DEPS"/lib/x86_64-linux-gnu/libz.so.1 "$DEPS"/usr/lib/x86_64-linux-gnu/libz.so
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/gpu_build_check.log") 2>&1
@@ -18,15 +22,26 @@ export PKG_CONFIG_LIBDIR=$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig:$DEPS/usr/shar
 export LD_LIBRARY_PATH=$DEPS/usr/lib/x86_64-linux-gnu:$TORCH_DIR/lib:${LD_LIBRARY_PATH:-}
 export CMAKE_PREFIX_PATH=$DEPS/usr
 echo "== configure"
+rm -rf /tmp/build-gpu
 start=$SECONDS
 meson setup /tmp/build-gpu "$ROOT" --buildtype=release -Dcmake_prefix_path="$TORCH_DIR" \
   -Dnifti_include_dir="$DEPS/usr/include/nifti" -Dnifti_lib_dir="$DEPS/usr/lib/x86_64-linux-gnu" \
-  -Dcpp_link_args="-Wl,-rpath,$TORCH_DIR/lib"
+  -Dcpp_link_args="-Wl,-rpath,$TORCH_DIR/lib" -Dcpp_args=-DFMT_HEADER_ONLY
+# FMT_HEADER_ONLY: the wheel ships its own fmt headers (v12) next to torch's; header-only mode
+# keeps whichever fmt the compiler picks self-contained.
 echo "== build"
 ninja -C /tmp/build-gpu -j 16
 echo "configure+build: $((SECONDS - start)) s"
 echo "== tests (CPU paths, LibTorch 2.x)"
-meson test -C /tmp/build-gpu --no-rebuild --num-processes 8 --print-errorlogs --suite unit
+status=0
+meson test -C /tmp/build-gpu --no-rebuild --num-processes 8 --suite unit || status=$?
+if [ $status -ne 0 ] && command -v cuda-gdb > /dev/null; then
+  for tag in data prep trainer; do
+    echo "== backtrace [$tag]"
+    OMP_NUM_THREADS=1 cuda-gdb -q -batch -ex run -ex bt --args \
+      /tmp/build-gpu/tests/segbench-tests-torch "[$tag]" 2>&1 | grep -E "^#|SIGSEGV|FAILED" | head -25
+  done
+fi
 /tmp/build-gpu/examples/unet3d_kits19 --preset reference --dry-run --data_dir X | tail -1
 echo "== benches"
 /tmp/build-gpu/bench/upsample_bench 64 32 32 2 5 8

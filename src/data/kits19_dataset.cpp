@@ -4,6 +4,7 @@
 #include "segbench/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <mutex>
 #include <optional>

@@ -5,6 +5,7 @@
 #include <ATen/ops/stack.h>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <condition_variable>
 #include <exception>

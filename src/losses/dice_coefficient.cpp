@@ -5,6 +5,7 @@
 #include <ATen/ops/eq.h>
 #include <ATen/ops/sum.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <string>
 

@@ -1,6 +1,7 @@
 #include "segbench/models/fast_upsample.hpp"
 
 #include <ATen/ops/conv3d.h>
+#include <fmt/ranges.h>
 
 #include <fmt/format.h>
 

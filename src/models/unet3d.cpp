@@ -4,6 +4,7 @@
 #include <ATen/ops/leaky_relu.h>
 #include <ATen/ops/relu.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/modulelist.h>

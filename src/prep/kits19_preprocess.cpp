@@ -7,6 +7,7 @@
 #include <ATen/ops/upsample_trilinear3d.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>

@@ -4,6 +4,7 @@
 
 #include <ATen/ops/flip.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>

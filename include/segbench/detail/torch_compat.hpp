@@ -5,6 +5,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/version.h>
 
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -18,7 +19,9 @@ auto optimizer_state_key(const TensorT& param) {
   using Key =
       typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(param.unsafeGetTensorImpl());
+    std::ostringstream key;  // what 1.13's c10::guts::to_string did (gone in 2.x)
+    key << param.unsafeGetTensorImpl();
+    return key.str();
   } else {
     return static_cast<Key>(param.unsafeGetTensorImpl());
   }
