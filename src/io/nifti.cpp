@@ -3,6 +3,8 @@
 // then reads the voxels, swapped to native byte order, which we scale and transpose.
 #include "segbench/io/nifti.hpp"
 
+#include "segbench/io/atomic_file.hpp"
+
 #include <nifti2_io.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -186,17 +188,6 @@ void fill_storage(const fs::path& path, const std::vector<float>& c_order,
   }
 }
 
-/// nifticlib decides compression from the extension, so the temporary name keeps it.
-fs::path temporary_sibling(const fs::path& path) {
-  static std::atomic<unsigned> counter{0};
-  const std::string name = path.filename().string();
-  const bool gz = name.size() > 7 && name.ends_with(".nii.gz");
-  const std::string extension = gz ? ".nii.gz" : ".nii";
-  const std::string stem = name.substr(0, name.size() - std::min(name.size(), extension.size()));
-  return path.parent_path() /
-         fmt::format(".{}.tmp-{}-{}{}", stem, ::getpid(), counter.fetch_add(1), extension);
-}
-
 }  // namespace
 
 std::size_t NiftiVolume::numel() const {
@@ -327,7 +318,9 @@ void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
   image->sform_code = NIFTI_XFORM_SCANNER_ANAT;
   image->sto_xyz = image->qto_xyz;
 
-  const fs::path temp = temporary_sibling(path);
+  // nifticlib decides compression from the extension, so the temporary name keeps it.
+  const std::string name = path.filename().string();
+  const fs::path temp = temporary_sibling(path, name.ends_with(".nii.gz") ? ".nii.gz" : ".nii");
   SEGBENCH_CHECK(nifti_set_filenames(image.get(), temp.c_str(), 0, 1) == 0, DataError,
                  "{}: nifticlib rejected the temporary file name {}", path.string(), temp.string());
   nifti_image_write(image.get());
@@ -337,13 +330,7 @@ void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
     fs::remove(temp, ec);
     throw DataError(fmt::format("{}: nifticlib failed to write the volume", path.string()));
   }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw DataError(fmt::format("{}: cannot rename {} into place: {}", path.string(), temp.string(),
-                                ec.message()));
-  }
+  move_into_place(temp, path);
 }
 
 }  // namespace segbench::io

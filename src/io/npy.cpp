@@ -3,6 +3,8 @@
 // with 'descr', 'fortran_order' and 'shape', padded with spaces and '\n', then the raw data.
 #include "segbench/io/npy.hpp"
 
+#include "segbench/io/atomic_file.hpp"
+
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -422,9 +424,7 @@ void write_npy(const fs::path& path, NpyDtype dtype, std::span<const std::size_t
   std::size_t data_bytes = item_size(dtype);
   for (auto d : shape) data_bytes *= d;
 
-  static std::atomic<unsigned> counter{0};
-  const fs::path temp = path.parent_path() / fmt::format(".{}.tmp-{}-{}", path.filename().string(),
-                                                         ::getpid(), counter.fetch_add(1));
+  const fs::path temp = temporary_sibling(path);
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     SEGBENCH_CHECK(out.is_open(), DataError, "{}: cannot create temporary file {}", path.string(),
@@ -440,14 +440,7 @@ void write_npy(const fs::path& path, NpyDtype dtype, std::span<const std::size_t
       throw DataError(fmt::format("{}: write failed ({} data bytes)", path.string(), data_bytes));
     }
   }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw DataError(fmt::format("{}: cannot rename {} into place: {}", path.string(), temp.string(),
-                                ec.message()));
-  }
+  move_into_place(temp, path);
 }
 
 }  // namespace segbench::io

@@ -5,9 +5,8 @@
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/archive.h>
 
-#include <unistd.h>
-
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 
 namespace segbench {
 namespace {
@@ -42,7 +41,11 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
     throw TrainingError(
         fmt::format("cannot write checkpoint {}: {}", path.string(), e.what_without_backtrace()));
   }
-  std::filesystem::rename(temp, path);
+  try {
+    io::move_into_place(temp, path);
+  } catch (const DataError& e) {
+    throw TrainingError(fmt::format("cannot write checkpoint: {}", e.what()));
+  }
 }
 
 CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,

@@ -3,7 +3,7 @@
 #include "segbench/data/npy_tensor.hpp"
 #include "segbench/error.hpp"
 #include "segbench/io/npy.hpp"
-#include "unit/data/temp_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 #include "catch_torch.hpp"
 
@@ -16,7 +16,7 @@ using namespace segbench;
 
 namespace {
 
-CaseFiles write_case(const data_test::TempDir& dir, const std::string& case_id,
+CaseFiles write_case(const test::ScratchDir& dir, const std::string& case_id,
                      const at::Tensor& image, const at::Tensor& label) {
   CaseFiles files{case_id, dir / (case_id + "_x.npy"), dir / (case_id + "_y.npy")};
   write_npy_tensor(files.image, image);
@@ -28,7 +28,7 @@ CaseFiles write_case(const data_test::TempDir& dir, const std::string& case_id,
 
 TEST_CASE("npy tensors: every supported dtype round-trips with its values", "[data]") {
   at::set_num_threads(1);
-  data_test::TempDir dir("npytensor");
+  test::ScratchDir dir("npytensor");
   for (const auto dtype :
        {at::kFloat, at::kDouble, at::kByte, at::kChar, at::kShort, at::kInt, at::kLong}) {
     const at::Tensor original = at::arange(-3, 21).reshape({2, 3, 4}).to(dtype);
@@ -46,7 +46,7 @@ TEST_CASE("npy tensors: every supported dtype round-trips with its values", "[da
 }
 
 TEST_CASE("npy tensors: uint16 is widened to int32; float16 cannot be written", "[data]") {
-  data_test::TempDir dir("npyu16");
+  test::ScratchDir dir("npyu16");
   const std::array<std::uint16_t, 3> values{0, 40000, 65535};
   const std::array<std::size_t, 1> shape{3};
   io::write_npy(dir / "u.npy", io::NpyDtype::uint16, shape, values.data());
@@ -60,7 +60,7 @@ TEST_CASE("npy tensors: uint16 is widened to int32; float16 cannot be written", 
 }
 
 TEST_CASE("Kits19Dataset: get returns float32 image and uint8 label of the case", "[data]") {
-  data_test::TempDir dir("dataset");
+  test::ScratchDir dir("dataset");
   const at::Tensor image = at::randn({1, 3, 4, 5});
   const at::Tensor label = at::randint(0, 3, {1, 3, 4, 5}).to(at::kByte);
   std::vector<CaseFiles> cases{write_case(dir, "case_00004", image, label),
@@ -82,7 +82,7 @@ TEST_CASE("Kits19Dataset: get returns float32 image and uint8 label of the case"
 }
 
 TEST_CASE("Kits19Dataset: the cache is safe under concurrent get()", "[data]") {
-  data_test::TempDir dir("datasetthreads");
+  test::ScratchDir dir("datasetthreads");
   std::vector<CaseFiles> cases;
   for (int i = 0; i < 4; ++i)
     cases.push_back(write_case(dir, fmt::format("case_{:05d}", i),
@@ -106,7 +106,7 @@ TEST_CASE("Kits19Dataset: the cache is safe under concurrent get()", "[data]") {
 }
 
 TEST_CASE("Kits19Dataset: wrong dtype, rank or mismatched shapes name the files", "[data]") {
-  data_test::TempDir dir("datasetbad");
+  test::ScratchDir dir("datasetbad");
   const auto label = at::zeros({1, 3, 4, 5}, at::kByte);
 
   const CaseFiles mismatch = write_case(dir, "case_00011", at::zeros({1, 3, 4, 6}), label);

@@ -1,7 +1,7 @@
 #include "segbench/data/kits19_split.hpp"
 
 #include "segbench/error.hpp"
-#include "unit/data/temp_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +23,7 @@ TEST_CASE("kits19_validation_ids: the 42 fixed ids of evaluation_cases.txt", "[d
 }
 
 TEST_CASE("split_kits19_cases: 210 cases give 168 train and 42 validation", "[data]") {
-  data_test::TempDir dir("split210");
+  test::ScratchDir dir("split210");
   for (int id = 209; id >= 0; --id) {
     const std::string name = fmt::format("case_{:05d}", id);
     dir.touch(name + "_x.npy");
@@ -43,7 +43,7 @@ TEST_CASE("split_kits19_cases: 210 cases give 168 train and 42 validation", "[da
 }
 
 TEST_CASE("split_kits19_cases: custom ids and the id taken before _x", "[data]") {
-  data_test::TempDir dir("splitcustom");
+  test::ScratchDir dir("splitcustom");
   for (const char* name : {"case_00003", "case_00010", "case_00012"}) {
     dir.touch(std::string(name) + "_x.npy");
     dir.touch(std::string(name) + "_y.npy");
@@ -56,7 +56,7 @@ TEST_CASE("split_kits19_cases: custom ids and the id taken before _x", "[data]")
 }
 
 TEST_CASE("split_kits19_cases: every unpaired file is listed; empty dir is named", "[data]") {
-  data_test::TempDir dir("splitbad");
+  test::ScratchDir dir("splitbad");
   REQUIRE_THROWS_AS(split_kits19_cases(dir.path()), DataError);
   REQUIRE_THROWS_WITH(split_kits19_cases(dir.path()),
                       Catch::Contains("no case_*_x.npy files in " + dir.path().string()));

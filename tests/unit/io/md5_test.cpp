@@ -5,7 +5,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/io/md5.hpp"
-#include "unit/io/scratch_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 using segbench::io::Md5;
 using segbench::io::md5_file_hex;

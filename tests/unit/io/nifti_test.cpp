@@ -9,7 +9,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/io/nifti.hpp"
-#include "unit/io/scratch_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 using segbench::DataError;
 using segbench::io::NiftiStorage;

@@ -7,7 +7,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/io/npy.hpp"
-#include "unit/io/scratch_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 using segbench::DataError;
 using segbench::io::NpyArray;

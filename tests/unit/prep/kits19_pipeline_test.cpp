@@ -13,7 +13,7 @@
 #include "segbench/io/npy.hpp"
 #include "segbench/prep/kits19_preprocess.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
-#include "unit/io/scratch_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using segbench::test::read_bytes;

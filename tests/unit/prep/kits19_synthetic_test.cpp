@@ -5,7 +5,7 @@
 
 #include "segbench/io/nifti.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
-#include "unit/io/scratch_dir.hpp"
+#include "support/scratch_dir.hpp"
 
 using segbench::io::read_nifti;
 using segbench::prep::Kits19SynthOptions;

@@ -31,6 +31,9 @@ class ScratchDir {
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
+  /// Creates a one-byte file (enough for tests that only look at names).
+  void touch(const std::string& name) const { std::ofstream(path_ / name).put('\0'); }
+
  private:
   std::filesystem::path path_;
 };

@@ -1,0 +1,18 @@
+// Write-then-rename: results and checkpoints are written to a temporary sibling and moved
+// into place in one rename, so a crash never leaves a torn file under the final name.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace segbench::io {
+
+/// A fresh name in the same directory: ".<stem>.tmp-<pid>-<n><extension>". The extension is
+/// kept for writers that decide the format from it (nifticlib: ".nii.gz").
+std::filesystem::path temporary_sibling(const std::filesystem::path& path,
+                                        std::string_view extension = "");
+
+/// Renames `temp` over `path`. On failure removes `temp` and throws DataError naming both.
+void move_into_place(const std::filesystem::path& temp, const std::filesystem::path& path);
+
+}  // namespace segbench::io

@@ -1,0 +1,36 @@
+#include "segbench/io/atomic_file.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <system_error>
+
+#include "segbench/error.hpp"
+
+namespace segbench::io {
+
+std::filesystem::path temporary_sibling(const std::filesystem::path& path,
+                                        std::string_view extension) {
+  static std::atomic<unsigned> counter{0};
+  std::string stem = path.filename().string();
+  if (!extension.empty() && stem.size() > extension.size() && stem.ends_with(extension)) {
+    stem.resize(stem.size() - extension.size());
+  }
+  return path.parent_path() / fmt::format(".{}.tmp-{}-{}{}", stem, static_cast<long>(::getpid()),
+                                          counter.fetch_add(1), extension);
+}
+
+void move_into_place(const std::filesystem::path& temp, const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw DataError(fmt::format("{}: cannot rename {} into place: {}", path.string(), temp.string(),
+                                ec.message()));
+  }
+}
+
+}  // namespace segbench::io
