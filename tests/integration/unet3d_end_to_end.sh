@@ -33,8 +33,8 @@ expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
 expect_in '"key":"submission_division","value":"open"' "$WORK/logs/unet3d.log"
 expect_in '"key":"train_samples","value":15' "$WORK/logs/unet3d.log"
 expect_in '"key":"eval_samples","value":5' "$WORK/logs/unet3d.log"
-[ "$(grep -c '"key":"weights_initialization"' "$WORK/logs/unet3d.log")" -eq 24 ] ||
-  fail "expected 24 weights_initialization events for 4 filter stages"
+[ "$(grep -c '"key":"weights_initialization"' "$WORK/logs/unet3d.log")" -eq 41 ] ||
+  fail "expected 41 weights_initialization events (4 + 4·4 + 4·5 + 1) for filters 8-16-32-64"
 last=$(grep '"key":"eval_accuracy"' "$WORK/logs/unet3d.log" | tail -1 | sed 's/.*"value":\([0-9.e-]*\).*/\1/')
 awk "BEGIN {exit !($last >= 0.908)}" || fail "last eval_accuracy $last < 0.908"
 [ -s "$WORK/ckpt/unet3d.pt" ] || fail "no checkpoint written"
