@@ -43,6 +43,6 @@ echo "== demo result"
 echo "node class      : $(nproc)-core CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo "status          : $([ $status -eq 0 ] && echo 'target reached' || echo "target NOT reached (exit $status)")"
 echo "time to target  : ${run_ms} s (run_start → run_stop); whole demo $(awk "BEGIN {printf \"%.1f\", $end - $start}") s"
-echo "last mean Dice  : ${last:-none}"
+printf "last mean Dice  : %s\n" "$( [ -n "$last" ] && printf "%.4f" "$last" || echo none)"
 echo "MLLOG           : $OUT_DIR/logs/unet3d.log"
 exit $status

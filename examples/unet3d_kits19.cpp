@@ -46,9 +46,9 @@ int run(const Unet3dConfig& cfg) {
     return 0;
   }
 
-  mllog::Logger log = ctx.rank() == 0 && !cfg.log_dir.empty()
-                          ? mllog::Logger(cfg.log_dir / "unet3d.log", &std::cout)
-                          : mllog::Logger();
+  mllog::Logger log = ctx.rank() != 0       ? mllog::Logger()
+                      : cfg.log_dir.empty() ? mllog::Logger(std::cout)
+                                            : mllog::Logger(cfg.log_dir / "unet3d.log", &std::cout);
   log.event(mllog::key::kCacheClear, true);
   log.start(mllog::key::kInitStart);
   const Kits19Split split = split_kits19_cases(cfg.data_dir);
@@ -124,7 +124,7 @@ int run(const Unet3dConfig& cfg) {
              "{:.4f} (target {}); MLLOG {}\n",
              outcome.status == RunStatus::success ? "SUCCESS" : "ABORTED", outcome.reason,
              outcome.epochs_run, outcome.seconds_to_stop, outcome.last_quality,
-             cfg.quality_threshold, log.enabled() ? log.path().string() : "(none)");
+             cfg.quality_threshold, log.path().empty() ? "(stdout only)" : log.path().string());
   return outcome.status == RunStatus::success ? 0 : 1;
 }
 

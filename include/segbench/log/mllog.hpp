@@ -29,6 +29,8 @@ class Logger {
   Logger() = default;
   /// Appends to `file` (created with its parent directories); echoes to `echo` if non-null.
   explicit Logger(const std::filesystem::path& file, std::ostream* echo = nullptr);
+  /// Writes to a stream only (no file).
+  explicit Logger(std::ostream& echo) : echo_(&echo) {}
 
   void start(std::string_view key, const nlohmann::json& value = nullptr,
              nlohmann::json metadata = nlohmann::json::object(),
