@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds segbench against the libtorch of the installed PyTorch wheel (2.x) and runs the unit
-# tests: the check that the code builds against both LibTorch 1.13 (Debian) and 2.x.
-# Header-only and small C deps come as Debian packages unpacked under .deps/root
-# (see docs in bench/RESULTS.md); run from the repository root on the GPU machine.
+# tests and benches: the check that the code builds against both LibTorch 1.13 (Debian) and
+# 2.x. Header-only deps come from the wraps in subprojects/ (offline, packagecache/);
+# nifticlib, znzlib and zlib from Debian packages unpacked into .deps/root (ignored by git,
+# carried to the machine): `apt-get download libnifti2-dev libnifti2-2 libniftiio-dev
+# libniftiio2 libznz-dev libznz3 zlib1g zlib1g-dev` then `dpkg -x` each into .deps/root.
+# Run from the repository root; figures go to bench/RESULTS.md.
 set -euo pipefail
 ROOT=$PWD
 DEPS=/tmp/segbench-deps  # outside the source tree (Meson refuses include paths inside it)
@@ -17,18 +20,18 @@ echo "== machine"; nvidia-smi --query-gpu=name,driver_version --format=csv,nohea
 g++ --version | head -1; meson --version; cmake --version | head -1; nvcc --version | tail -1
 TORCH_DIR=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')
 python3 -c 'import torch; print("torch", torch.__version__, "cxx11abi", torch._C._GLIBCXX_USE_CXX11_ABI)'
-export PKG_CONFIG_SYSROOT_DIR=$DEPS
-export PKG_CONFIG_LIBDIR=$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig:$DEPS/usr/share/pkgconfig
+export PKG_CONFIG_PATH=$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$DEPS  # zlib.pc says prefix=/usr
 export LD_LIBRARY_PATH=$DEPS/usr/lib/x86_64-linux-gnu:$TORCH_DIR/lib:${LD_LIBRARY_PATH:-}
-export CMAKE_PREFIX_PATH=$DEPS/usr
 echo "== configure"
 rm -rf /tmp/build-gpu
 start=$SECONDS
+# FMT_HEADER_ONLY (set by the fmt wrap): the wheel ships its own fmt v12 headers next to
+# torch's; header-only mode keeps whichever fmt the compiler picks self-contained.
 meson setup /tmp/build-gpu "$ROOT" --buildtype=release -Dcmake_prefix_path="$TORCH_DIR" \
+  --wrap-mode=nodownload --force-fallback-for=fmt,nlohmann_json,cli11,xtensor,xtl,catch2 \
   -Dnifti_include_dir="$DEPS/usr/include/nifti" -Dnifti_lib_dir="$DEPS/usr/lib/x86_64-linux-gnu" \
-  -Dcpp_link_args="-Wl,-rpath,$TORCH_DIR/lib" -Dcpp_args=-DFMT_HEADER_ONLY
-# FMT_HEADER_ONLY: the wheel ships its own fmt headers (v12) next to torch's; header-only mode
-# keeps whichever fmt the compiler picks self-contained.
+  -Dcpp_link_args="-Wl,-rpath,$TORCH_DIR/lib"
 echo "== build"
 ninja -C /tmp/build-gpu -j 16
 echo "configure+build: $((SECONDS - start)) s"
@@ -46,3 +49,4 @@ fi
 echo "== benches"
 /tmp/build-gpu/bench/upsample_bench 64 32 32 2 5 8
 /tmp/build-gpu/bench/train_step_bench 64 2 3 8
+exit $status

@@ -40,6 +40,24 @@ awk "BEGIN {exit !($last >= 0.908)}" || fail "last eval_accuracy $last < 0.908"
 [ -s "$WORK/ckpt/unet3d.pt" ] || fail "no checkpoint written"
 [ -z "$(ls -A "$WORK/ckpt" | grep -v '^unet3d.pt$')" ] || fail "temp files left beside the checkpoint"
 
+echo "== checkpoint and resume"
+smoke=("$DRIVER" --preset smoke --threads 1 --seed 5 --data_dir "$WORK/npy")
+status=0
+"${smoke[@]}" --epochs 1 --save_ckpt_path "$WORK/resume/ckpt.pt" > /dev/null 2> "$WORK/r1.err" || status=$?
+[ $status -eq 1 ] || { cat "$WORK/r1.err" >&2; fail "smoke run exited $status, expected 1 (target not reached)"; }
+[ -s "$WORK/resume/ckpt.pt" ] || fail "smoke run wrote no checkpoint"
+status=0
+"${smoke[@]}" --epochs 2 --resume "$WORK/resume/ckpt.pt" > /dev/null 2> "$WORK/r2.err" || status=$?
+[ $status -eq 1 ] || { cat "$WORK/r2.err" >&2; fail "resumed run exited $status, expected 1"; }
+expect_in "resumed from $WORK/resume/ckpt.pt after epoch 1" "$WORK/r2.err"
+expect_in "epoch    2/2" "$WORK/r2.err"
+grep -q "epoch    1/2" "$WORK/r2.err" && fail "resumed run repeated epoch 1"
+status=0
+"$DRIVER" --preset smoke --threads 1 --seed 6 --data_dir "$WORK/npy" --epochs 2 \
+  --resume "$WORK/resume/ckpt.pt" > /dev/null 2> "$WORK/r3.err" || status=$?
+[ $status -eq 2 ] || fail "resume with another seed exited $status, expected 2"
+expect_in "seed 5" "$WORK/r3.err"
+
 echo "== bad input gives clear errors"
 cp -r "$WORK/npy" "$WORK/bad"
 head -c 100 "$WORK/npy/case_00001_x.npy" > "$WORK/bad/case_00001_x.npy"
