@@ -156,6 +156,8 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
   app.add_option("--normalization", c.normalization, "instancenorm | batchnorm | none")
       ->capture_default_str();
   app.add_option("--activation", c.activation, "relu | leaky_relu")->capture_default_str();
+  app.add_flag("--fast_upsample,!--no-fast_upsample", c.fast_upsample,
+               "up-sample with 1x1x1 conv + depth-to-space (same parameters as ConvTranspose3d)");
   app.add_option("--epochs", c.epochs, "maximum epochs")->capture_default_str();
   app.add_option("--quality_threshold", c.quality_threshold, "target mean Dice")
       ->capture_default_str();

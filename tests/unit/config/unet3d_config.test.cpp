@@ -41,6 +41,9 @@ TEST_CASE("flags override the chosen preset", "[config]") {
   CHECK(c.lr_decay_epochs == std::vector<int64_t>{3, 5});
   CHECK(c.seed == 9);
   CHECK(c.filters == unet3d_preset("demo").filters);
+  CHECK(c.fast_upsample);
+  CHECK_FALSE(parse({"--data_dir", "x", "--no-fast_upsample"}).fast_upsample);
+  CHECK_FALSE(parse({"--data_dir", "x", "--no-brightness_quirk"}).brightness_quirk);
 }
 
 TEST_CASE("bad command lines are ConfigErrors that say what is wrong", "[config]") {
