@@ -1,0 +1,216 @@
+// One rank of a multi-process check of a DistributedContext (Gloo or MPI), run by dist_check.sh.
+//   dist_check gloo   reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (DIST_CHECK_TIMEOUT_S)
+//   dist_check mpi    under mpirun; cross-checks OMPI_COMM_WORLD_RANK/SIZE
+//   dist_check gloo-peer-exits   ranks > 0 leave after the barrier; rank 0's next allreduce
+//                                must throw a DistributedError that names rank 0
+// Exit 0: every check passed; 1: a check failed (the message names the rank); 2: set-up failed.
+#include "segbench/concepts/distributed.hpp"
+#include "segbench/dist/gloo_context.hpp"
+#include "segbench/error.hpp"
+#ifdef SEGBENCH_HAVE_MPI
+#include "segbench/dist/mpi_context.hpp"
+#endif
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using segbench::DistributedError;
+
+struct CheckFailed {
+  std::string message;
+};
+
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  return std::atoi(value);
+}
+
+std::string env_string(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value == nullptr || *value == '\0' ? fallback : value;
+}
+
+template <class Ctx>
+void expect(const Ctx& ctx, bool ok, std::string_view what) {
+  if (!ok) throw CheckFailed{fmt::format("rank {}/{}: {}", ctx.rank(), ctx.world_size(), what)};
+}
+
+// Sum over ranks r of (r + 1) * (i + 1) is (i + 1) * W (W + 1) / 2: exact in every dtype used.
+template <class Ctx>
+void check_allreduce(Ctx& ctx, at::ScalarType dtype) {
+  const int world = ctx.world_size();
+  at::Tensor values = (at::arange(1, 1001, at::kDouble) * (ctx.rank() + 1)).to(dtype);
+  ctx.allreduce_sum(values);
+  const at::Tensor expected = (at::arange(1, 1001, at::kDouble) * (world * (world + 1) / 2));
+  expect(ctx, at::equal(values.to(at::kDouble), expected),
+         fmt::format("allreduce of {} tensor: expected (i+1)*{}, found first element {}",
+                     c10::toString(dtype), world * (world + 1) / 2, values[0].item<double>()));
+}
+
+template <class Ctx>
+void check_non_contiguous_allreduce(Ctx& ctx) {
+  at::Tensor base = at::full({3, 5}, ctx.rank() + 1.0, at::kFloat);
+  at::Tensor column_view = base.t();  // not contiguous: reduced through a copy
+  ctx.allreduce_sum(column_view);
+  const int world = ctx.world_size();
+  expect(ctx, at::equal(base, at::full({3, 5}, world * (world + 1) / 2.0, at::kFloat)),
+         "allreduce of a non-contiguous view did not write back into the viewed storage");
+}
+
+template <class Ctx>
+void check_scalar_allreduce(Ctx& ctx) {
+  const int world = ctx.world_size();
+  const double sum = ctx.allreduce_sum(0.5 * ctx.rank() + 0.25);
+  const double expected = 0.25 * world * (world - 1) + 0.25 * world;
+  expect(ctx, sum == expected,
+         fmt::format("allreduce of doubles: expected {}, found {}", expected, sum));
+}
+
+template <class Ctx>
+void check_broadcast(Ctx& ctx) {
+  const int root = ctx.world_size() > 1 ? 1 : 0;
+  at::Tensor floats = ctx.rank() == root ? at::arange(7, 7 + 64, at::kFloat).reshape({4, 16})
+                                         : at::full({4, 16}, -1.0, at::kFloat);
+  ctx.broadcast(floats, root);
+  expect(ctx, at::equal(floats, at::arange(7, 7 + 64, at::kFloat).reshape({4, 16})),
+         fmt::format("broadcast of floats from rank {}: found first element {}", root,
+                     floats[0][0].item<float>()));
+
+  at::Tensor bytes = at::full({10}, ctx.rank() == root ? 200 : 0, at::kByte);
+  ctx.broadcast(bytes, root);
+  expect(ctx, at::equal(bytes, at::full({10}, 200, at::kByte)),
+         fmt::format("broadcast of uint8 from rank {}: expected 200 everywhere", root));
+
+  bool threw = false;
+  try {
+    ctx.broadcast(bytes, ctx.world_size());
+  } catch (const DistributedError& e) {
+    threw = std::string_view(e.what()).find(
+                fmt::format("broadcast root must be in [0, {}), found {}", ctx.world_size(),
+                            ctx.world_size())) != std::string_view::npos;
+  }
+  expect(ctx, threw, "broadcast from an out-of-range root did not throw the expected error");
+}
+
+template <class Ctx>
+void check_config_agreement(Ctx& ctx) {
+  const std::uint64_t agreed = 0x5e6be7c4a11u;
+  ctx.check_same_config(agreed);
+  if (ctx.world_size() == 1) return;  // one rank cannot disagree with itself
+
+  const int odd_rank = ctx.world_size() - 1;
+  const std::uint64_t mine = ctx.rank() == odd_rank ? 0xbadc0ffeeu : agreed;
+  std::string message;
+  try {
+    ctx.check_same_config(mine);
+  } catch (const DistributedError& e) {
+    message = e.what();
+  }
+  const std::string expected = fmt::format(
+      "rank {}/{}: ranks disagree on the configuration: expected hash "
+      "0x000005e6be7c4a11 (rank 0), found rank {} has 0x0000000badc0ffee",
+      ctx.rank(), ctx.world_size(), odd_rank);
+  expect(
+      ctx, message == expected,
+      fmt::format("config disagreement: expected message \"{}\", found \"{}\"", expected, message));
+}
+
+template <segbench::DistributedContext Ctx>
+int run_checks(Ctx& ctx, int expected_world) {
+  try {
+    expect(ctx, ctx.world_size() == expected_world,
+           fmt::format("expected world size {}, found {}", expected_world, ctx.world_size()));
+    ctx.preflight();
+    check_allreduce(ctx, at::kFloat);
+    check_allreduce(ctx, at::kDouble);
+    check_allreduce(ctx, at::kLong);
+    check_non_contiguous_allreduce(ctx);
+    check_scalar_allreduce(ctx);
+    check_broadcast(ctx);
+    ctx.barrier();
+    check_config_agreement(ctx);
+    ctx.barrier();
+  } catch (const CheckFailed& failure) {
+    fmt::print(stderr, "dist_check {}: FAIL {}\n", ctx.backend_name(), failure.message);
+    return 1;
+  } catch (const segbench::Error& e) {
+    fmt::print(stderr, "dist_check {}: FAIL {}\n", ctx.backend_name(), e.what());
+    return 1;
+  }
+  fmt::print("dist_check {}: rank {}/{} (local {}) passed\n", ctx.backend_name(), ctx.rank(),
+             ctx.world_size(), ctx.local_rank());
+  return 0;
+}
+
+// Rank 0 must see the departure of its peers as a DistributedError, not a hang or a crash.
+int check_peer_exit(segbench::GlooContext& ctx) {
+  ctx.barrier();
+  if (ctx.rank() != 0) return 0;
+  at::Tensor values = at::ones({16}, at::kFloat);
+  try {
+    ctx.allreduce_sum(values);
+  } catch (const DistributedError& e) {
+    const std::string expected = fmt::format(
+        "rank 0/{}: allreduce failed (a peer rank exited or is unreachable?)", ctx.world_size());
+    if (std::string_view(e.what()).starts_with(expected)) {
+      fmt::print("dist_check gloo-peer-exits: rank 0 reported: {}\n", e.what());
+      return 0;
+    }
+    fmt::print(stderr, "dist_check gloo-peer-exits: FAIL expected \"{}...\", found \"{}\"\n",
+               expected, e.what());
+    return 1;
+  }
+  fmt::print(stderr,
+             "dist_check gloo-peer-exits: FAIL rank 0: allreduce without peers succeeded\n");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string backend = argc > 1 ? argv[1] : "";
+  at::set_num_threads(1);
+  try {
+    if (backend == "gloo" || backend == "gloo-peer-exits") {
+      const int world = env_int("WORLD_SIZE", 1);
+      auto ctx = segbench::GlooContext::create(
+          env_int("RANK", 0), world, env_string("MASTER_ADDR", "127.0.0.1"),
+          env_int("MASTER_PORT", 29500), std::chrono::seconds(env_int("DIST_CHECK_TIMEOUT_S", 30)),
+          env_int("LOCAL_RANK", -1));
+      return backend == "gloo" ? run_checks(ctx, world) : check_peer_exit(ctx);
+    }
+#ifdef SEGBENCH_HAVE_MPI
+    if (backend == "mpi") {
+      segbench::MpiContext ctx;
+      if (ctx.rank() != env_int("OMPI_COMM_WORLD_RANK", -1)) {
+        fmt::print(stderr, "dist_check mpi: FAIL rank {}: OMPI_COMM_WORLD_RANK is {}\n", ctx.rank(),
+                   env_string("OMPI_COMM_WORLD_RANK", "unset"));
+        return 1;
+      }
+      return run_checks(ctx, env_int("OMPI_COMM_WORLD_SIZE", -1));
+    }
+#endif
+  } catch (const segbench::Error& e) {
+    fmt::print(stderr, "dist_check {}: {}\n", backend, e.what());
+    return 2;
+  }
+  fmt::print(stderr, "usage: dist_check gloo|gloo-peer-exits|mpi (this build: gloo{})\n",
+#ifdef SEGBENCH_HAVE_MPI
+             "|mpi"
+#else
+             ""
+#endif
+  );
+  return 2;
+}
