@@ -1,9 +1,11 @@
 // MLCommons 3D U-Net on KiTS19: CLI → preset → compose library parts → train to Dice 0.908.
+// One process per rank; rank and world come from Slurm, mpirun or torchrun-style variables.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/optim/optimizer.h>
 #include <torch/utils.h>
 
+#include <functional>
 #include <iostream>
 
 #include "segbench/config/run_environment.hpp"
@@ -11,13 +13,16 @@
 #include "segbench/data/kits19_dataset.hpp"
 #include "segbench/data/kits19_split.hpp"
 #include "segbench/data/loader.hpp"
-#include "segbench/dist/single_process.hpp"
+#include "segbench/dist/gradient_sync.hpp"
+#include "segbench/dist/launch_env.hpp"
+#include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/unet3d_events.hpp"
 #include "segbench/models/unet3d.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
+#include "segbench/train/unet3d_setup.hpp"
 #include "segbench/train/volume_evaluation.hpp"
 #include "segbench/transforms/kits19_train.hpp"
 
@@ -27,7 +32,8 @@ namespace {
 
 int run(const Unet3dConfig& cfg) {
   if (cfg.threads > 0) at::set_num_threads(static_cast<int>(cfg.threads));
-  SingleProcessContext ctx;
+  const LaunchEnv env = discover_launch_env();
+  const ContextOptions dist{cfg.dist, std::chrono::seconds(cfg.dist_timeout)};
   const int64_t seed = resolve_seed(cfg.seed);
   torch::manual_seed(static_cast<uint64_t>(seed));
   Unet3D model(Unet3DOptions{.filters = cfg.filters,
@@ -35,16 +41,21 @@ int run(const Unet3dConfig& cfg) {
                              .activation = cfg.activation,
                              .fast_upsample = cfg.fast_upsample});
   const std::string platform = cfg.submission_platform.empty()
-                                   ? default_platform(ctx.world_size(), at::get_num_threads())
+                                   ? default_platform(env.world_size, at::get_num_threads())
                                    : cfg.submission_platform;
   if (cfg.dry_run) {
     fmt::print("{}\n", to_json(cfg).dump(2));
     fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
-               ctx.world_size(), ctx.backend_name(), ctx.rank(), ctx.local_rank());
-    fmt::print("seed: {}\nplatform: {}\nparameters: {}\n", seed, platform,
-               count_parameters(*model));
+               env.world_size, resolve_backend(dist, env), env.rank, env.local_rank);
+    fmt::print("launcher: {}\nseed: {}\nplatform: {}\nparameters: {}\n", env.describe(), seed,
+               platform, count_parameters(*model));
     return 0;
   }
+  AnyContext ctx = make_context(dist, env);
+  ctx.check_same_config(std::hash<std::string>{}(to_json(cfg).dump()) ^
+                        static_cast<uint64_t>(seed));
+  broadcast_tensors(model->parameters(), ctx);
+  broadcast_tensors(model->buffers(), ctx);
 
   mllog::Logger log = ctx.rank() != 0       ? mllog::Logger()
                       : cfg.log_dir.empty() ? mllog::Logger(std::cout)
@@ -71,33 +82,18 @@ int run(const Unet3dConfig& cfg) {
   auto optimizer = make_optimizer(
       {cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.lamb_betas},
       model->parameters());
+  GradientAverager gradients(model->parameters(), ctx);
   MeanDiceTarget target(cfg.quality_threshold);
   const SlidingWindowOptions window{.roi = cfg.val_input_shape,
                                     .overlap = cfg.overlap,
                                     .windows_per_batch = cfg.windows_per_batch};
   const auto predict = [&](const at::Tensor& x) { return model->forward(x); };
 
-  const int64_t samples_per_epoch =
+  const auto samples_per_epoch =
       static_cast<int64_t>(loader.batches_per_epoch() * batch) * ctx.world_size();
-  TrainerOptions options;
-  options.max_epochs = cfg.epochs;
-  options.evaluate_every =
-      cfg.evaluate_every > 0 ? cfg.evaluate_every : default_evaluate_every(samples_per_epoch);
-  options.start_eval_at =
-      cfg.start_eval_at > 0 ? cfg.start_eval_at : default_start_eval_at(samples_per_epoch);
-  options.ga_steps = cfg.ga_steps;
-  options.samples_per_step = cfg.batch_size * ctx.world_size();
-  options.schedule =
-      EpochLrSchedule({cfg.learning_rate, cfg.init_learning_rate, cfg.lr_warmup_epochs,
-                       cfg.lr_decay_epochs, cfg.lr_decay_factor});
-  options.quality_target = cfg.quality_threshold;
-  options.seed = seed;
-  options.checkpoint_path = cfg.save_ckpt_path;
-  options.checkpoint_every = cfg.checkpoint_every;
-  options.resume_from = cfg.load_ckpt_path;
-  options.run_start_events = unet3d_run_start_events(cfg, static_cast<int64_t>(train_set.size()),
-                                                     static_cast<int64_t>(val_set.size()),
-                                                     samples_per_epoch, ctx.world_size());
+  TrainerOptions options = make_unet3d_trainer_options(
+      cfg, seed, samples_per_epoch, static_cast<int64_t>(train_set.size()),
+      static_cast<int64_t>(val_set.size()), ctx.rank(), ctx.world_size());
   options.progress = &std::cerr;
 
   TrainerParts parts;
@@ -115,16 +111,22 @@ int run(const Unet3dConfig& cfg) {
     model->train();
     return result;
   };
+  parts.reduce_gradients = [&] { gradients.average(); };
+  parts.average_over_ranks = [&](double v) { return ctx.allreduce_sum(v) / ctx.world_size(); };
   parts.log = &log;
   log.end(mllog::key::kInitStop);
 
   const TrainOutcome outcome = SegmentationTrainer(std::move(parts), options).fit();
+  if (ctx.rank() != 0) return outcome.status == RunStatus::success ? 0 : 1;
   fmt::print(stderr,
              "unet3d_kits19: {} ({}) after {} epochs, {:.1f} s from run_start; last mean Dice "
-             "{:.4f} (target {}); MLLOG {}\n",
+             "{:.4f} (target {}); {} ranks ({}), gradient allreduce {:.1f} MB/step, {:.1f} s in "
+             "all; MLLOG {}\n",
              outcome.status == RunStatus::success ? "SUCCESS" : "ABORTED", outcome.reason,
              outcome.epochs_run, outcome.seconds_to_stop, outcome.last_quality,
-             cfg.quality_threshold, log.path().empty() ? "(stdout only)" : log.path().string());
+             cfg.quality_threshold, ctx.world_size(), ctx.backend_name(),
+             gradients.stats().bytes_per_step / 1e6, gradients.stats().seconds,
+             log.path().empty() ? "(stdout only)" : log.path().string());
   return outcome.status == RunStatus::success ? 0 : 1;
 }
 

@@ -107,6 +107,8 @@ void validate(const Unet3dConfig& c) {
                      c.submission_division == "closed",
                  ConfigError, "--submission_division must be auto, open or closed, got '{}'",
                  c.submission_division);
+  SEGBENCH_CHECK(c.dist_timeout > 0, ConfigError, "--dist_timeout must be > 0 s, got {}",
+                 c.dist_timeout);
   SEGBENCH_CHECK(c.evaluate_every >= 0 && c.start_eval_at >= 0, ConfigError,
                  "--evaluate_every/--start_eval_at must be >= 0 (0 = reference default)");
 }
@@ -186,6 +188,9 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
                "reference brightness factor 1+U(0.7,1.3)");
   app.add_option("--windows_per_batch", c.windows_per_batch, "sliding windows per forward")
       ->capture_default_str();
+  app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
+  app.add_option("--dist_timeout", c.dist_timeout, "seconds before a lost rank fails the run")
+      ->capture_default_str();
   app.add_option("--seed", c.seed, "-1 = random")->capture_default_str();
   app.add_option("--threads", c.threads, "torch intra-op threads (0 = default)")
       ->capture_default_str();
@@ -241,6 +246,8 @@ nlohmann::json to_json(const Unet3dConfig& c) {
           {"num_workers", c.num_workers},
           {"cache_dataset", c.cache_dataset},
           {"windows_per_batch", c.windows_per_batch},
+          {"dist", c.dist},
+          {"dist_timeout", c.dist_timeout},
           {"seed", c.seed},
           {"threads", c.threads},
           {"submission_org", c.submission_org},

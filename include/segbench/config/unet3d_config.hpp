@@ -55,6 +55,10 @@ struct Unet3dConfig {
   bool cache_dataset = false;
   int64_t windows_per_batch = 1;
 
+  // Distributed (ranks come from the launcher: Slurm, mpirun, torchrun-style env).
+  std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
+  int64_t dist_timeout = 60;  ///< seconds: a dead or missing rank fails the others within it
+
   // Reproducibility and runtime.
   int64_t seed = -1;    ///< -1 = draw from std::random_device
   int64_t threads = 0;  ///< torch intra-op threads (0 = leave the default)

@@ -1,0 +1,71 @@
+// A DistributedContext chosen at run time (none, gloo, mpi, ...) behind one type, so drivers
+// and the trainer are written once. Tensor tier.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "segbench/concepts/distributed.hpp"
+
+namespace segbench {
+
+class AnyContext {
+ public:
+  template <DistributedContext C>
+  explicit AnyContext(C context) : self_(std::make_unique<Holder<C>>(std::move(context))) {}
+
+  int rank() const { return self_->rank(); }
+  int world_size() const { return self_->world_size(); }
+  int local_rank() const { return self_->local_rank(); }
+  std::string backend_name() const { return self_->backend_name(); }
+  void allreduce_sum(at::Tensor& tensor) { self_->allreduce_sum(tensor); }
+  double allreduce_sum(double value) { return self_->allreduce_sum(value); }
+  void broadcast(at::Tensor& tensor, int root) { self_->broadcast(tensor, root); }
+  void barrier() { self_->barrier(); }
+  /// Start-up checks of multi-rank contexts (no-ops for a world of one).
+  void preflight() { self_->preflight(); }
+  void check_same_config(std::uint64_t hash) { self_->check_same_config(hash); }
+
+ private:
+  struct Interface {
+    virtual ~Interface() = default;
+    virtual int rank() const = 0;
+    virtual int world_size() const = 0;
+    virtual int local_rank() const = 0;
+    virtual std::string backend_name() const = 0;
+    virtual void allreduce_sum(at::Tensor&) = 0;
+    virtual double allreduce_sum(double) = 0;
+    virtual void broadcast(at::Tensor&, int) = 0;
+    virtual void barrier() = 0;
+    virtual void preflight() = 0;
+    virtual void check_same_config(std::uint64_t) = 0;
+  };
+  template <class C>
+  struct Holder final : Interface {
+    explicit Holder(C c) : context(std::move(c)) {}
+    int rank() const override { return context.rank(); }
+    int world_size() const override { return context.world_size(); }
+    int local_rank() const override { return context.local_rank(); }
+    std::string backend_name() const override { return context.backend_name(); }
+    void allreduce_sum(at::Tensor& t) override { context.allreduce_sum(t); }
+    double allreduce_sum(double v) override { return context.allreduce_sum(v); }
+    void broadcast(at::Tensor& t, int root) override { context.broadcast(t, root); }
+    void barrier() override { context.barrier(); }
+    void preflight() override {
+      if constexpr (requires { context.preflight(); }) context.preflight();
+    }
+    void check_same_config(std::uint64_t hash) override {
+      if constexpr (requires { context.check_same_config(hash); }) context.check_same_config(hash);
+    }
+    C context;
+  };
+  std::unique_ptr<Interface> self_;
+};
+
+static_assert(DistributedContext<AnyContext>);
+
+}  // namespace segbench

@@ -1,0 +1,44 @@
+// Data parallelism without a C++ DistributedDataParallel: the same initial weights on every
+// rank (broadcast from rank 0), then gradients averaged over ranks in size-bounded buckets
+// before each optimizer step. Tensor tier.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "segbench/dist/any_context.hpp"
+
+namespace segbench {
+
+/// Copies rank `root`'s values into `tensors` on every rank (parameters and buffers).
+void broadcast_tensors(const std::vector<at::Tensor>& tensors, AnyContext& ctx, int root = 0);
+
+struct GradientSyncStats {
+  int64_t steps = 0;
+  int64_t bytes_per_step = 0;  ///< payload of one averaging pass
+  int64_t buckets = 0;
+  double seconds = 0.0;  ///< total time spent in average()
+};
+
+class GradientAverager {
+ public:
+  /// Buckets are filled in reverse parameter order (the order backward produces gradients)
+  /// up to `bucket_bytes` each (25 MiB like PyTorch DDP).
+  GradientAverager(std::vector<at::Tensor> parameters, AnyContext& ctx,
+                   std::size_t bucket_bytes = std::size_t{25} << 20);
+  /// After backward: every parameter's gradient becomes the mean over ranks. A parameter
+  /// without a gradient contributes zeros, so all ranks run identical collectives.
+  void average();
+  const GradientSyncStats& stats() const { return stats_; }
+
+ private:
+  std::vector<at::Tensor> parameters_;
+  std::vector<std::vector<std::size_t>> buckets_;  // indices into parameters_
+  AnyContext& ctx_;
+  GradientSyncStats stats_;
+};
+
+}  // namespace segbench

@@ -1,0 +1,58 @@
+#include "segbench/dist/make_context.hpp"
+
+#include "segbench/dist/gloo_context.hpp"
+#include "segbench/dist/single_process.hpp"
+#include "segbench/error.hpp"
+#ifdef SEGBENCH_HAVE_MPI
+#include "segbench/dist/mpi_context.hpp"
+#endif
+
+namespace segbench {
+
+namespace {
+constexpr bool kHaveMpi =
+#ifdef SEGBENCH_HAVE_MPI
+    true;
+#else
+    false;
+#endif
+}  // namespace
+
+std::string resolve_backend(const ContextOptions& options, const LaunchEnv& env) {
+  const std::string& b = options.backend;
+  SEGBENCH_CHECK(b == "auto" || b == "none" || b == "gloo" || b == "mpi" || b == "nccl",
+                 ConfigError, "--dist must be auto, none, gloo, nccl or mpi, got '{}'", b);
+  if (b != "auto") return b;
+  if (env.world_size == 1) return "none";
+  const bool under_mpi = env.launcher == Launcher::openmpi || env.launcher == Launcher::pmix;
+  return under_mpi && kHaveMpi ? "mpi" : "gloo";
+}
+
+AnyContext make_context(const ContextOptions& options, const LaunchEnv& env) {
+  const std::string backend = resolve_backend(options, env);
+  if (backend == "none") {
+    SEGBENCH_CHECK(env.world_size == 1, ConfigError,
+                   "--dist none, but the launcher ({}) started {} ranks", env.describe(),
+                   env.world_size);
+    return AnyContext(SingleProcessContext{});
+  }
+  if (backend == "gloo") {
+    GlooContext gloo = GlooContext::create(env.rank, env.world_size, env.master_addr,
+                                           env.master_port, options.timeout, env.local_rank);
+    gloo.preflight();
+    return AnyContext(std::move(gloo));
+  }
+  if (backend == "mpi") {
+#ifdef SEGBENCH_HAVE_MPI
+    MpiContext mpi;
+    mpi.preflight();
+    return AnyContext(std::move(mpi));
+#else
+    throw ConfigError("--dist mpi: this build has no MPI (install libopenmpi-dev and reconfigure)");
+#endif
+  }
+  throw ConfigError(
+      "--dist nccl: this build has no CUDA/NCCL support yet (CPU LibTorch); use gloo or mpi");
+}
+
+}  // namespace segbench
