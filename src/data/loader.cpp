@@ -1,4 +1,5 @@
 #include "segbench/data/loader.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include "segbench/error.hpp"
 
@@ -18,7 +19,7 @@ namespace segbench {
 namespace {
 
 std::string shape_of(const at::Tensor& t) {
-  return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
+  return t.defined() ? detail::shape_text(t.sizes()) : "undefined";
 }
 
 }  // namespace

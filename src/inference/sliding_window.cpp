@@ -1,4 +1,5 @@
 #include "segbench/inference/sliding_window.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/cat.h>
@@ -22,9 +23,7 @@ namespace {
 
 constexpr double kSigmaScale = 0.125;
 
-std::string shape_text(at::IntArrayRef shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
+using detail::shape_text;
 
 /// The importance map converted to the accumulators' dtype and device, computed once per key.
 at::Tensor cached_importance_map(std::array<int64_t, 3> roi, at::ScalarType dtype,

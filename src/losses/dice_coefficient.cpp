@@ -1,4 +1,5 @@
 #include "segbench/losses/dice_coefficient.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include <ATen/ops/aminmax.h>
 #include <ATen/ops/arange.h>
@@ -14,9 +15,7 @@
 namespace segbench {
 namespace {
 
-std::string shape_text(at::IntArrayRef shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
+using detail::shape_text;
 
 }  // namespace
 

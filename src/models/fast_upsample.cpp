@@ -1,4 +1,5 @@
 #include "segbench/models/fast_upsample.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include <ATen/ops/conv3d.h>
 #include <fmt/ranges.h>
@@ -13,9 +14,7 @@
 namespace segbench {
 namespace {
 
-std::string shape_text(at::IntArrayRef shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
+using detail::shape_text;
 
 }  // namespace
 

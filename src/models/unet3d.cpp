@@ -1,4 +1,5 @@
 #include "segbench/models/unet3d.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include <ATen/ops/cat.h>
 #include <ATen/ops/leaky_relu.h>
@@ -20,9 +21,7 @@
 namespace segbench {
 namespace unet3d_detail {
 
-std::string shape_text(at::IntArrayRef shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
+using detail::shape_text;
 
 std::vector<at::Tensor> defined_only(std::vector<at::Tensor> tensors) {
   std::erase_if(tensors, [](const at::Tensor& t) { return !t.defined(); });

@@ -1,4 +1,5 @@
 #include "segbench/transforms/compose.hpp"
+#include "segbench/detail/shape_text.hpp"
 
 #include "segbench/error.hpp"
 
@@ -23,7 +24,7 @@ namespace {
 
 std::string shape_of(const at::Tensor& t) {
   if (!t.defined()) return "undefined";
-  return fmt::format("[{}]", fmt::join(t.sizes(), ", "));
+  return detail::shape_text(t.sizes());
 }
 
 }  // namespace
