@@ -1,7 +1,8 @@
 // K data-parallel training steps of a small 3D U-Net on a fixed global batch, split over the
 // ranks of the backend given on the command line. Checks that (1) every rank ends with
 // bitwise-identical parameters and (2) they equal, to 1e-5, one process training on the whole
-// global batch. Rank/world come from the launcher (torchrun-style env or mpirun).
+// global batch; then (3) the evaluation mean over unequal case shards equals one process's.
+// Rank/world come from the launcher (torchrun-style env or mpirun).
 // Usage: dist_train_check gloo|mpi   (exit 0 = passed; messages name the rank)
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -14,7 +15,9 @@
 #include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
 #include "segbench/losses/dice_ce.hpp"
+#include "segbench/metrics/dice.hpp"
 #include "segbench/models/unet3d.hpp"
+#include "segbench/train/volume_evaluation.hpp"
 
 using namespace segbench;
 
