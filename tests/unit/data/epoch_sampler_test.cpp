@@ -75,3 +75,25 @@ TEST_CASE("EpochSampler: bad rank, batch size or too few samples are ConfigError
   REQUIRE_THROWS_WITH(EpochSampler(10, 0, 0, 1, true, true, 0), Catch::Contains("batch_size"));
   REQUIRE_THROWS_WITH(EpochSampler(3, 0, 0, 2, true, true, 2), Catch::Contains("give no batch"));
 }
+
+TEST_CASE("EpochSampler: disjoint and complete for world sizes 1-8 over several epochs", "[data]") {
+  for (int world = 1; world <= 8; ++world) {
+    const std::size_t n = 2520;  // every world size 1..8 times batch 3 divides it
+    std::set<std::vector<std::size_t>> epoch_orders;
+    for (std::int64_t epoch = 0; epoch < 4; ++epoch) {
+      std::vector<int> seen(n, 0);
+      std::vector<std::size_t> rank0_order;
+      for (int rank = 0; rank < world; ++rank) {
+        const EpochSampler sampler(n, 11, rank, world, true, true, 3);
+        const auto share = sampler.indices(epoch);
+        REQUIRE(share.size() == n / static_cast<std::size_t>(world));
+        for (std::size_t i : share) ++seen.at(i);
+        if (rank == 0) rank0_order = share;
+      }
+      INFO("world " << world << " epoch " << epoch);
+      REQUIRE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }));
+      epoch_orders.insert(rank0_order);
+    }
+    CHECK(epoch_orders.size() == 4);  // a new order every epoch
+  }
+}
