@@ -17,7 +17,7 @@ DEMO_DIR=${SEGBENCH_DEMO_DIR:-$ROOT/demo-out}
 PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxtensor-dev
   libxtensor-blas-dev libblas-dev liblapack-dev libopenblas0-pthread libfmt-dev catch2
   libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev)
+  zlib1g-dev procps)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 

@@ -13,10 +13,13 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -29,7 +32,9 @@ namespace segbench {
 static_assert(DistributedContext<GlooContext>);
 
 struct GlooContext::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  int failures = 0;  // collectives that failed so far (keys of the lost-rank check-in)
 };
 
 namespace {
@@ -54,7 +59,33 @@ void guarded(int rank, int world, std::string_view operation, std::string_view h
   }
 }
 
-constexpr std::string_view kPeerHint = "a peer rank exited or is unreachable?";
+constexpr auto kCheckInWindow = std::chrono::seconds(3);
+
+// After a collective failed: every surviving rank checks in under a fresh key of the
+// rendezvous store; ranks that do not check in within kCheckInWindow are reported as lost
+// (exited, crashed or hung). If the store itself is gone, rank 0 (its host) is the lost one.
+std::string lost_ranks(c10d::Store& store, int rank, int world, int failure) {
+  const auto key = [failure](int r) { return fmt::format("segbench_alive/{}/{}", failure, r); };
+  std::vector<int> missing;
+  try {
+    store.set(key(rank), std::vector<std::uint8_t>{1});
+    const auto deadline = std::chrono::steady_clock::now() + kCheckInWindow;
+    do {
+      missing.clear();
+      for (int r = 0; r < world; ++r) {
+        if (r != rank && !store.check({key(r)})) missing.push_back(r);
+      }
+      if (missing.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (std::chrono::steady_clock::now() < deadline);
+  } catch (const std::exception&) {
+    return rank == 0 ? "the rendezvous store on this rank failed"
+                     : "lost rank 0 (the rendezvous store it hosts is unreachable)";
+  }
+  if (missing.empty()) return "every rank is still alive (transient network error?)";
+  return fmt::format("lost rank{} {} (no sign of life within {} s)", missing.size() > 1 ? "s" : "",
+                     fmt::join(missing, ", "), kCheckInWindow.count());
+}
 
 // Gloo works on dense CPU memory; a non-contiguous view is reduced through a copy.
 template <class Fn>
@@ -114,14 +145,28 @@ GlooContext GlooContext::create(int rank, int world, const std::string& master_a
     options->threads = 1;
     impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, world, options);
   });
+  impl->store = store;
   return GlooContext(rank, world, local_rank < 0 ? rank : local_rank, std::move(impl));
+}
+
+template <class Fn>
+void GlooContext::collective(std::string_view operation, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string lost = lost_ranks(*impl_->store, rank_, world_, impl_->failures++);
+    throw DistributedError(
+        fmt::format("rank {}/{}: {} failed: {}: {}", rank_, world_, operation, lost, reason(e)));
+  }
 }
 
 void GlooContext::allreduce_sum(at::Tensor& tensor) {
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
                  "rank {}/{}: allreduce needs a defined CPU tensor, found {}", rank_, world_,
                  tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
-  guarded(rank_, world_, "allreduce", kPeerHint, [&] {
+  collective("allreduce", [&] {
     on_contiguous(tensor, [&](std::vector<at::Tensor>& tensors) {
       impl_->group->allreduce(tensors, c10d::AllreduceOptions{})->wait();
     });
@@ -142,7 +187,7 @@ void GlooContext::broadcast(at::Tensor& tensor, int root) {
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
                  "rank {}/{}: broadcast needs a defined CPU tensor, found {}", rank_, world_,
                  tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
-  guarded(rank_, world_, fmt::format("broadcast from rank {}", root), kPeerHint, [&] {
+  collective(fmt::format("broadcast from rank {}", root), [&] {
     on_contiguous(tensor, [&](std::vector<at::Tensor>& tensors) {
       c10d::BroadcastOptions options;
       options.rootRank = root;
@@ -152,8 +197,7 @@ void GlooContext::broadcast(at::Tensor& tensor, int root) {
 }
 
 void GlooContext::barrier() {
-  guarded(rank_, world_, "barrier", kPeerHint,
-          [&] { impl_->group->barrier(c10d::BarrierOptions{})->wait(); });
+  collective("barrier", [&] { impl_->group->barrier(c10d::BarrierOptions{})->wait(); });
 }
 
 void GlooContext::preflight() {

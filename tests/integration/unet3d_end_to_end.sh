@@ -58,6 +58,26 @@ status=0
 [ $status -eq 2 ] || fail "resume with another seed exited $status, expected 2"
 expect_in "seed 5" "$WORK/r3.err"
 
+echo "== a rank killed mid-run: the other exits non-zero within the bound, naming it"
+port=$((20000 + RANDOM % 20000))
+for r in 0 1; do
+  RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port timeout -k 3 120 \
+    "$DRIVER" --preset smoke --threads 1 --epochs 200 --dist gloo --dist_timeout 20 \
+    --data_dir "$WORK/npy" > /dev/null 2> "$WORK/kill.$r.err" &
+  pids[$r]=$!
+done
+sleep 8
+pkill -9 -P "${pids[1]}"  # the driver itself (a child of `timeout`)
+kill -9 "${pids[1]}" 2> /dev/null || true
+killed_at=$SECONDS
+status=0
+wait "${pids[0]}" || status=$?
+wait "${pids[1]}" 2> /dev/null || true
+[ $status -eq 2 ] || { cat "$WORK/kill.0.err" >&2; fail "rank 0 exited $status after rank 1 was killed, expected 2"; }
+[ $((SECONDS - killed_at)) -le 30 ] || fail "rank 0 took $((SECONDS - killed_at)) s to notice the lost rank"
+expect_in "rank 0/2: .* failed: lost rank 1" "$WORK/kill.0.err"
+echo "   rank 0 exited with 2 after $((SECONDS - killed_at)) s: $(tail -1 "$WORK/kill.0.err" | cut -c1-110)"
+
 echo "== bad input gives clear errors"
 cp -r "$WORK/npy" "$WORK/bad"
 head -c 100 "$WORK/npy/case_00001_x.npy" > "$WORK/bad/case_00001_x.npy"

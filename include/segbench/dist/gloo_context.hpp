@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace segbench {
 
@@ -42,6 +43,9 @@ class GlooContext {
 
  private:
   struct Impl;
+  /// Runs a collective; a failure becomes a DistributedError naming the lost rank(s).
+  template <class Fn>
+  void collective(std::string_view operation, Fn&& fn);
   GlooContext(int rank, int world, int local_rank, std::unique_ptr<Impl> impl);
 
   int rank_;

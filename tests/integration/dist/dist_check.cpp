@@ -161,8 +161,9 @@ int check_peer_exit(segbench::GlooContext& ctx) {
   try {
     ctx.allreduce_sum(values);
   } catch (const DistributedError& e) {
-    const std::string expected = fmt::format(
-        "rank 0/{}: allreduce failed (a peer rank exited or is unreachable?)", ctx.world_size());
+    // World 2: the lost peer is rank 1, and the message must say so.
+    const std::string expected =
+        fmt::format("rank 0/{}: allreduce failed: lost rank 1 (no sign of life", ctx.world_size());
     if (std::string_view(e.what()).starts_with(expected)) {
       fmt::print("dist_check gloo-peer-exits: rank 0 reported: {}\n", e.what());
       return 0;
