@@ -5,7 +5,6 @@
 #include <torch/optim/optimizer.h>
 #include <torch/utils.h>
 
-#include <functional>
 #include <iostream>
 
 #include "segbench/config/run_environment.hpp"
@@ -21,6 +20,7 @@
 #include "segbench/log/unet3d_events.hpp"
 #include "segbench/models/unet3d.hpp"
 #include "segbench/train/optimizer_factory.hpp"
+#include "segbench/train/stop_signal.hpp"
 #include "segbench/train/trainer.hpp"
 #include "segbench/train/unet3d_setup.hpp"
 #include "segbench/train/volume_evaluation.hpp"
@@ -95,6 +95,7 @@ int run(const Unet3dConfig& cfg) {
       cfg, seed, samples_per_epoch, static_cast<int64_t>(train_set.size()),
       static_cast<int64_t>(val_set.size()), ctx.rank(), ctx.world_size());
   options.progress = &std::cerr;
+  options.stop_requested = install_stop_signals();
 
   TrainerParts parts;
   parts.model = model.ptr();

@@ -174,6 +174,12 @@ TrainOutcome SegmentationTrainer::fit() {
       save(epoch);
     }
     if (stop) break;
+    if (options_.stop_requested &&
+        parts_.average_over_ranks(options_.stop_requested() ? 1.0 : 0.0) > 0.0) {
+      outcome.reason = "stop requested (signal); continue with --resume";
+      report(fmt::format("stop requested after epoch {}", epoch));
+      break;
+    }
   }
   outcome.seconds_to_stop = seconds_since(run_start);
   log.end(key::kRunStop, nullptr,

@@ -58,6 +58,21 @@ status=0
 [ $status -eq 2 ] || fail "resume with another seed exited $status, expected 2"
 expect_in "seed 5" "$WORK/r3.err"
 
+echo "== SIGUSR1 (pre-emption warning): stop after the epoch with a checkpoint"
+"${smoke[@]}" --epochs 200 --save_ckpt_path "$WORK/usr1/ckpt.pt" > /dev/null 2> "$WORK/usr1.err" &
+pid=$!
+sleep 6
+kill -USR1 "$pid"
+( sleep 60; kill -9 "$pid" 2> /dev/null ) > /dev/null 2>&1 &  # never wait forever
+guard=$!
+status=0
+wait "$pid" || status=$?
+pkill -P "$guard" 2> /dev/null || true
+kill "$guard" 2> /dev/null || true
+[ $status -eq 1 ] || { cat "$WORK/usr1.err" >&2; fail "SIGUSR1 run exited $status, expected 1"; }
+expect_in "stop requested (signal); continue with --resume" "$WORK/usr1.err"
+[ -s "$WORK/usr1/ckpt.pt" ] || fail "no checkpoint after SIGUSR1"
+
 echo "== a rank killed mid-run: the other exits non-zero within the bound, naming it"
 port=$((20000 + RANDOM % 20000))
 for r in 0 1; do

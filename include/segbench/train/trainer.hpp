@@ -69,6 +69,9 @@ struct TrainerOptions {
   std::vector<std::pair<std::string, nlohmann::json>> run_start_events;
   std::ostream* progress = nullptr;  ///< one line per epoch / eval (stderr in drivers)
   bool is_main_rank = true;
+  /// Polled after every epoch (e.g. SIGUSR1 before a pre-emption): when any rank asks, all
+  /// ranks stop after the same epoch, write the checkpoint and log run_stop aborted.
+  std::function<bool()> stop_requested;
 };
 
 class SegmentationTrainer {

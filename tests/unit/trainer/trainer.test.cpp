@@ -169,3 +169,22 @@ TEST_CASE("gradient accumulation steps the optimizer every ga_steps batches", "[
   // The accumulated gradient is still there (not zeroed without a step).
   CHECK(f.model->parameters().front().grad().defined());
 }
+
+TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2, 0.3};
+  int polls = 0;
+  TrainerOptions o;
+  o.max_epochs = 10;
+  o.checkpoint_path = fs::temp_directory_path() / "segbench-stop-ckpt.pt";
+  fs::remove(o.checkpoint_path);
+  o.stop_requested = [&polls] { return ++polls == 2; };  // the signal arrives during epoch 2
+  const TrainOutcome outcome = f.fit(o);
+  CHECK(outcome.status == RunStatus::aborted);
+  CHECK(outcome.epochs_run == 2);
+  CHECK_THAT(outcome.reason, Catch::Contains("stop requested"));
+  CHECK(fs::exists(o.checkpoint_path));
+  CHECK(f.keys().back() == "run_stop");
+  fs::remove(o.checkpoint_path);
+}
