@@ -38,13 +38,6 @@ echo "configure+build: $((SECONDS - start)) s"
 echo "== tests (CPU paths, LibTorch 2.x)"
 status=0
 meson test -C /tmp/build-gpu --no-rebuild --num-processes 8 --suite unit || status=$?
-if [ $status -ne 0 ] && command -v cuda-gdb > /dev/null; then
-  for tag in data prep trainer; do
-    echo "== backtrace [$tag]"
-    OMP_NUM_THREADS=1 cuda-gdb -q -batch -ex run -ex bt --args \
-      /tmp/build-gpu/tests/segbench-tests-torch "[$tag]" 2>&1 | grep -E "^#|SIGSEGV|FAILED" | head -25
-  done
-fi
 /tmp/build-gpu/examples/unet3d_kits19 --preset reference --dry-run --data_dir X | tail -1
 echo "== benches"
 /tmp/build-gpu/bench/upsample_bench 64 32 32 2 5 8

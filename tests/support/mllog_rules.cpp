@@ -51,6 +51,13 @@ std::vector<const MllogLine*> all_of_key(const std::vector<MllogLine>& lines,
   return found;
 }
 
+const MllogLine* first_of(const std::vector<MllogLine>& lines, const std::string& key) {
+  for (const auto& l : lines) {
+    if (l.key == key) return &l;
+  }
+  return nullptr;
+}
+
 std::ptrdiff_t first_index(const std::vector<MllogLine>& lines, const std::string& key) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].key == key) return static_cast<std::ptrdiff_t>(i);
@@ -155,24 +162,16 @@ std::vector<std::string> check_unet3d_rules(const std::vector<MllogLine>& lines)
           "oversampling", "training_input_shape", "validation_input_shape", "validation_overlap"}) {
       exactly_one(key);
     }
-    if (const auto* g = all_of_key(lines, "gradient_accumulation_steps").empty()
-                            ? nullptr
-                            : all_of_key(lines, "gradient_accumulation_steps").front();
+    if (const auto* g = first_of(lines, "gradient_accumulation_steps");
         g && !(g->value.is_number() && g->value.get<double>() > 0)) {
       bad.push_back("gradient_accumulation_steps: must be > 0");
     }
-    if (const auto* w = all_of_key(lines, "opt_learning_rate_warmup_epochs").empty()
-                            ? nullptr
-                            : all_of_key(lines, "opt_learning_rate_warmup_epochs").front();
+    if (const auto* w = first_of(lines, "opt_learning_rate_warmup_epochs");
         w && !(w->value.is_number() && w->value.get<double>() >= 0)) {
       bad.push_back("opt_learning_rate_warmup_epochs: must be >= 0");
     }
-    const auto* t = all_of_key(lines, "train_samples").empty()
-                        ? nullptr
-                        : all_of_key(lines, "train_samples").front();
-    const auto* e = all_of_key(lines, "eval_samples").empty()
-                        ? nullptr
-                        : all_of_key(lines, "eval_samples").front();
+    const auto* t = first_of(lines, "train_samples");
+    const auto* e = first_of(lines, "eval_samples");
     if (t && t->value != 168) bad.push_back("train_samples: closed needs 168");
     if (e && e->value != 42) bad.push_back("eval_samples: closed needs 42");
     const bool reached = std::any_of(accuracies.begin(), accuracies.end(), [](const MllogLine* a) {

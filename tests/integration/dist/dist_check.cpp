@@ -1,11 +1,12 @@
 // One rank of a multi-process check of a DistributedContext (Gloo or MPI), run by dist_check.sh.
-//   dist_check gloo   reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (DIST_CHECK_TIMEOUT_S)
-//   dist_check mpi    under mpirun; cross-checks OMPI_COMM_WORLD_RANK/SIZE
+//   dist_check gloo   rank/world/master from discover_launch_env (DIST_CHECK_TIMEOUT_S)
+//   dist_check mpi    under mpirun; cross-checks the MPI rank with the launch environment
 //   dist_check gloo-peer-exits   ranks > 0 leave after the barrier; rank 0's next allreduce
 //                                must throw a DistributedError that names rank 0
 // Exit 0: every check passed; 1: a check failed (the message names the rank); 2: set-up failed.
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/gloo_context.hpp"
+#include "segbench/dist/launch_env.hpp"
 #include "segbench/error.hpp"
 #ifdef SEGBENCH_HAVE_MPI
 #include "segbench/dist/mpi_context.hpp"
@@ -34,11 +35,6 @@ int env_int(const char* name, int fallback) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0') return fallback;
   return std::atoi(value);
-}
-
-std::string env_string(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value == nullptr || *value == '\0' ? fallback : value;
 }
 
 template <class Ctx>
@@ -184,22 +180,22 @@ int main(int argc, char** argv) {
   at::set_num_threads(1);
   try {
     if (backend == "gloo" || backend == "gloo-peer-exits") {
-      const int world = env_int("WORLD_SIZE", 1);
+      const segbench::LaunchEnv env = segbench::discover_launch_env();
       auto ctx = segbench::GlooContext::create(
-          env_int("RANK", 0), world, env_string("MASTER_ADDR", "127.0.0.1"),
-          env_int("MASTER_PORT", 29500), std::chrono::seconds(env_int("DIST_CHECK_TIMEOUT_S", 30)),
-          env_int("LOCAL_RANK", -1));
-      return backend == "gloo" ? run_checks(ctx, world) : check_peer_exit(ctx);
+          env.rank, env.world_size, env.master_addr, env.master_port,
+          std::chrono::seconds(env_int("DIST_CHECK_TIMEOUT_S", 30)), env.local_rank);
+      return backend == "gloo" ? run_checks(ctx, env.world_size) : check_peer_exit(ctx);
     }
 #ifdef SEGBENCH_HAVE_MPI
     if (backend == "mpi") {
+      const segbench::LaunchEnv env = segbench::discover_launch_env();
       segbench::MpiContext ctx;
-      if (ctx.rank() != env_int("OMPI_COMM_WORLD_RANK", -1)) {
-        fmt::print(stderr, "dist_check mpi: FAIL rank {}: OMPI_COMM_WORLD_RANK is {}\n", ctx.rank(),
-                   env_string("OMPI_COMM_WORLD_RANK", "unset"));
+      if (env.launcher != segbench::Launcher::openmpi || ctx.rank() != env.rank) {
+        fmt::print(stderr, "dist_check mpi: FAIL rank {}: the launch environment says {}\n",
+                   ctx.rank(), env.describe());
         return 1;
       }
-      return run_checks(ctx, env_int("OMPI_COMM_WORLD_SIZE", -1));
+      return run_checks(ctx, env.world_size);
     }
 #endif
   } catch (const segbench::Error& e) {
