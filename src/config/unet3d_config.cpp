@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "segbench/config/cli_helpers.hpp"
 #include "segbench/error.hpp"
 
 namespace segbench {
@@ -113,37 +114,8 @@ void validate(const Unet3dConfig& c) {
                  "--evaluate_every/--start_eval_at must be >= 0 (0 = reference default)");
 }
 
-namespace {
-
-// The preset must be known before the other flags are bound (they default to its values).
-std::string find_preset(int argc, const char* const* argv) {
-  std::string preset = "reference";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--preset" && i + 1 < argc) preset = argv[i + 1];
-    if (arg.starts_with("--preset=")) preset = std::string(arg.substr(9));
-  }
-  return preset;
-}
-
-template <class T, std::size_t N>
-void add_array_option(CLI::App& app, const std::string& name, std::array<T, N>& target,
-                      const std::string& help) {
-  app.add_option_function<std::vector<T>>(
-         name,
-         [&target, name](const std::vector<T>& values) {
-           SEGBENCH_CHECK(values.size() == N, ConfigError, "{} takes {} values, got {}", name, N,
-                          values.size());
-           std::copy(values.begin(), values.end(), target.begin());
-         },
-         help)
-      ->expected(static_cast<int>(N));
-}
-
-}  // namespace
-
 Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
-  Unet3dConfig c = unet3d_preset(find_preset(argc, argv));
+  Unet3dConfig c = unet3d_preset(cli::find_preset(argc, argv, "reference"));
   CLI::App app{"MLCommons 3D U-Net on KiTS19 (segbench)", "unet3d_kits19"};
   std::string preset = c.preset;
   app.add_option("--preset", preset, "reference | demo | smoke")->capture_default_str();
@@ -173,13 +145,13 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
   app.add_option("--lr_decay_factor", c.lr_decay_factor)->capture_default_str();
   app.add_option("--momentum", c.momentum)->capture_default_str();
   app.add_option("--weight_decay", c.weight_decay)->capture_default_str();
-  add_array_option(app, "--lamb_betas", c.lamb_betas, "LAMB beta1 beta2");
+  cli::add_array_option(app, "--lamb_betas", c.lamb_betas, "LAMB beta1 beta2");
   app.add_option("--evaluate_every,--eval_every", c.evaluate_every, "0 = reference default")
       ->capture_default_str();
   app.add_option("--start_eval_at", c.start_eval_at, "0 = reference default")
       ->capture_default_str();
-  add_array_option(app, "--input_shape", c.input_shape, "training patch D H W");
-  add_array_option(app, "--val_input_shape", c.val_input_shape, "sliding-window ROI D H W");
+  cli::add_array_option(app, "--input_shape", c.input_shape, "training patch D H W");
+  cli::add_array_option(app, "--val_input_shape", c.val_input_shape, "sliding-window ROI D H W");
   app.add_option("--oversampling", c.oversampling)->capture_default_str();
   app.add_option("--overlap", c.overlap)->capture_default_str();
   app.add_option("--num_workers", c.num_workers, "data-loader threads")->capture_default_str();
@@ -201,13 +173,7 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_flag("--dry-run,--dry_run", c.dry_run,
                "print the resolved configuration and parameter count, then exit");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    std::exit(app.exit(e));
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError(fmt::format("command line: {}", e.what()));
-  }
+  cli::parse_or_throw(app, argc, argv);
   validate(c);
   return c;
 }

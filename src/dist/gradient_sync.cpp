@@ -17,6 +17,17 @@ void broadcast_tensors(const std::vector<at::Tensor>& tensors, AnyContext& ctx, 
   }
 }
 
+void average_floating_tensors(const std::vector<at::Tensor>& tensors, AnyContext& ctx) {
+  if (ctx.world_size() == 1) return;
+  at::NoGradGuard no_grad;
+  for (const auto& t : tensors) {
+    if (!t.is_floating_point()) continue;
+    at::Tensor target = t;
+    ctx.allreduce_sum(target);
+    target.div_(ctx.world_size());
+  }
+}
+
 GradientAverager::GradientAverager(std::vector<at::Tensor> parameters, AnyContext& ctx,
                                    std::size_t bucket_bytes)
     : parameters_(std::move(parameters)), ctx_(ctx) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
@@ -53,17 +54,24 @@ void SegmentationTrainer::report(const std::string& line) const {
   if (options_.progress && options_.is_main_rank) *options_.progress << line << std::endl;
 }
 
-double SegmentationTrainer::train_one_epoch(int64_t epoch) {
+SegmentationTrainer::EpochStats SegmentationTrainer::train_one_epoch(int64_t epoch) {
   auto& model = *parts_.model;
   auto& optimizer = *parts_.optimizer;
   model.train(true);
   parts_.train_batches->start_epoch(epoch);
   at::Tensor image, label;
+  EpochStats stats;
   double loss_sum = 0.0;
   int64_t iteration = 0;
   while (parts_.train_batches->next(image, label)) {
-    at::Tensor logits = parts_.forward(image);
-    at::Tensor loss = parts_.loss(logits, label);
+    at::Tensor loss;
+    at::Tensor logits;
+    if (parts_.training_loss) {
+      loss = parts_.training_loss(image, label);
+    } else {
+      logits = parts_.forward(image);
+      loss = parts_.loss(logits, label);
+    }
     const double value = loss.item<double>();
     if (!std::isfinite(value)) {
       throw TrainingError(fmt::format(
@@ -74,16 +82,24 @@ double SegmentationTrainer::train_one_epoch(int64_t epoch) {
     (loss / static_cast<double>(options_.ga_steps)).backward();
     if ((iteration + 1) % options_.ga_steps == 0) {
       parts_.reduce_gradients();
+      if (options_.lr_at_step) set_learning_rate(optimizer, options_.lr_at_step(optimizer_steps_));
       optimizer.step();
       optimizer.zero_grad();
+      ++optimizer_steps_;
     }
     loss_sum += value;
+    stats.last_loss = value;
+    if (parts_.train_accuracy && logits.defined()) {
+      stats.last_accuracy = parts_.train_accuracy(logits.detach(), label);
+    }
     ++iteration;
   }
   SEGBENCH_CHECK(iteration > 0, ConfigError,
                  "epoch {} had no training batch (fewer training cases than the batch size?)",
                  epoch);
-  return parts_.average_over_ranks(loss_sum / static_cast<double>(iteration));
+  if (parts_.end_of_epoch) parts_.end_of_epoch();
+  stats.loss = parts_.average_over_ranks(loss_sum / static_cast<double>(iteration));
+  return stats;
 }
 
 TrainOutcome SegmentationTrainer::fit() {
@@ -99,6 +115,9 @@ TrainOutcome SegmentationTrainer::fit() {
                    "checkpoint {} was written by a run with seed {}, this run has seed {}",
                    options_.resume_from.string(), state.seed, options_.seed);
     first_epoch = state.epoch + 1;
+    optimizer_steps_ = state.epoch *
+                       static_cast<int64_t>(parts_.train_batches->batches_per_epoch()) /
+                       options_.ga_steps;
     outcome.last_quality = state.last_quality;
     report(
         fmt::format("resumed from {} after epoch {}", options_.resume_from.string(), state.epoch));
@@ -117,23 +136,47 @@ TrainOutcome SegmentationTrainer::fit() {
   outcome.reason = "max epochs reached";
   double epoch_seconds_sum = 0.0;
   int64_t epochs_timed = 0;
+  double best_quality = -std::numeric_limits<double>::infinity();
+  int64_t evals_since_best = 0;
   for (int64_t epoch = first_epoch; epoch <= options_.max_epochs; ++epoch) {
-    const double lr = options_.schedule.lr_for_epoch(epoch);
-    set_learning_rate(optimizer, lr);
-    log.start(key::kBlockStart, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
-    log.start(key::kEpochStart, nullptr, {{"epoch_num", epoch}});
+    if (options_.lr_at_epoch) {
+      set_learning_rate(optimizer, options_.lr_at_epoch(epoch));
+    } else if (!options_.lr_at_step) {
+      set_learning_rate(optimizer, options_.schedule.lr_for_epoch(epoch));
+    }
+    if (options_.log_blocks) {
+      log.start(key::kBlockStart, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
+    }
+    nlohmann::json epoch_meta = {{"epoch_num", epoch}};
+    if (options_.log_hpc_epoch_metrics) epoch_meta["step_num"] = optimizer_steps_;
+    log.start(key::kEpochStart, nullptr, epoch_meta);
     const auto epoch_start = Clock::now();
-    double train_loss = 0.0;
+    EpochStats epoch_stats;
     try {
-      train_loss = train_one_epoch(epoch);
+      epoch_stats = train_one_epoch(epoch);
     } catch (const TrainingError&) {
       log.end(key::kRunStop, nullptr, {{"status", "aborted"}});
       throw;
     }
+    const double train_loss = epoch_stats.loss;
+    const double lr = learning_rate(optimizer);
     const double seconds = seconds_since(epoch_start);
-    log.end(key::kEpochStop, nullptr, {{"epoch_num", epoch}, {"current_lr", lr}});
+    nlohmann::json step_meta = {{"epoch_num", epoch}, {"step_num", optimizer_steps_}};
+    if (options_.log_hpc_epoch_metrics) {
+      log.event(key::kLearningRate, lr, step_meta);
+      if (epoch_stats.last_accuracy >= 0) {
+        log.event(key::kTrainAccuracy, epoch_stats.last_accuracy, step_meta);
+      }
+      log.event(key::kTrainLoss, epoch_stats.last_loss, step_meta);
+    } else {
+      // The training rules close the epoch before evaluation (SPEC §1.9).
+      log.end(key::kEpochStop, nullptr, {{"epoch_num", epoch}, {"current_lr", lr}});
+    }
     epoch_seconds_sum += seconds;
     ++epochs_timed;
+    outcome.train_seconds += seconds;
+    outcome.samples_trained += static_cast<double>(parts_.train_batches->batches_per_epoch() *
+                                                   options_.samples_per_step);
     outcome.epochs_run = epoch;
     const double samples =
         static_cast<double>(parts_.train_batches->batches_per_epoch() * options_.samples_per_step);
@@ -149,27 +192,48 @@ TrainOutcome SegmentationTrainer::fit() {
       log.start(key::kEvalStart, epoch, {{"epoch_num", epoch}});
       const auto eval_begin = Clock::now();
       const EvalResult result = parts_.evaluate(epoch);
-      log.event(key::kEvalAccuracy, result.quality, {{"epoch_num", epoch}});
-      log.end(key::kEvalStop, nullptr, {{"epoch_num", epoch}});
+      log.event(key::kEvalAccuracy, result.quality,
+                options_.log_hpc_epoch_metrics ? step_meta : nlohmann::json{{"epoch_num", epoch}});
+      if (options_.log_hpc_epoch_metrics) log.event(key::kEvalLoss, result.loss, step_meta);
       outcome.last_quality = result.quality;
       std::string classes;
       for (double s : result.class_scores) classes += fmt::format(" {:.4f}", s);
       report(
-          fmt::format("  eval epoch {:>4}: quality {:.4f} (target {}) per-class [{} ] loss "
+          fmt::format("  eval epoch {:>4}: {} {:.4f} (target {}) per-class [{} ] loss "
                       "{:.4f} cases {} {:.1f} s",
-                      epoch, result.quality, options_.quality_target, classes, result.loss,
-                      result.cases, seconds_since(eval_begin)));
+                      epoch, options_.quality_name, result.quality, options_.quality_target,
+                      classes, result.loss, result.cases, seconds_since(eval_begin)));
+      if (result.quality > best_quality) {
+        best_quality = result.quality;
+        evals_since_best = 0;
+      } else {
+        ++evals_since_best;
+      }
       if (result.quality >= options_.quality_target) {
         outcome.status = RunStatus::success;
         outcome.reason = "quality target reached";
+        if (options_.log_hpc_epoch_metrics) {
+          log.event(key::kTargetAccuracyReached, options_.quality_target, step_meta);
+        }
         stop = true;
       } else if (!(result.quality >= options_.diverged_below)) {
         outcome.status = RunStatus::aborted;
-        outcome.reason = "diverged (eval quality below 1e-6)";
+        outcome.reason = fmt::format("diverged (eval quality below {})", options_.diverged_below);
+        stop = true;
+      } else if (options_.early_stop_patience > 0 && epoch >= options_.min_epochs &&
+                 evals_since_best >= options_.early_stop_patience) {
+        outcome.status = RunStatus::aborted;
+        outcome.reason =
+            fmt::format("early stopping: no improvement in {} evaluations (best {:.4f})",
+                        evals_since_best, best_quality);
         stop = true;
       }
+      log.end(key::kEvalStop, nullptr, {{"epoch_num", epoch}});
     }
-    log.end(key::kBlockStop, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
+    if (options_.log_hpc_epoch_metrics) log.end(key::kEpochStop, nullptr, step_meta);
+    if (options_.log_blocks) {
+      log.end(key::kBlockStop, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
+    }
     if (!stop && options_.checkpoint_every > 0 && epoch % options_.checkpoint_every == 0) {
       save(epoch);
     }

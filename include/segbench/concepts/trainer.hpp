@@ -14,6 +14,8 @@ struct TrainOutcome {
   int epochs_run = 0;
   double last_quality = 0.0;     ///< last evaluated metric (e.g. mean Dice)
   double seconds_to_stop = 0.0;  ///< run_start → run_stop wall time
+  double train_seconds = 0.0;    ///< of which in training epochs (no evaluation)
+  double samples_trained = 0.0;  ///< global samples seen in those epochs
   std::string reason;            ///< "target reached", "max epochs", "diverged"
 };
 

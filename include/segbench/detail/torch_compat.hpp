@@ -2,6 +2,7 @@
 // Module tier: include only from .cpp files that already use torch::optim.
 #pragma once
 
+#include <ATen/autocast_mode.h>
 #include <torch/optim/optimizer.h>
 #include <torch/version.h>
 
@@ -25,6 +26,20 @@ auto optimizer_state_key(const TensorT& param) {
   } else {
     return static_cast<Key>(param.unsafeGetTensorImpl());
   }
+}
+
+/// CPU autocast on or off with the given lower-precision dtype: set_cpu_enabled and
+/// set_autocast_cpu_dtype up to 2.3; set_autocast_enabled / set_autocast_dtype(kCPU, ...) from 2.4,
+/// where the old names are deprecated.
+inline void set_cpu_autocast(bool enabled, at::ScalarType dtype = at::kBFloat16) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+#else
+  at::autocast::set_autocast_cpu_dtype(dtype);
+  at::autocast::set_cpu_enabled(enabled);
+#endif
+  if (!enabled) at::autocast::clear_cache();
 }
 
 }  // namespace segbench::detail

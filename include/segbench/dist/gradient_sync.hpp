@@ -16,6 +16,11 @@ namespace segbench {
 /// Copies rank `root`'s values into `tensors` on every rank (parameters and buffers).
 void broadcast_tensors(const std::vector<at::Tensor>& tensors, AnyContext& ctx, int root = 0);
 
+/// Replaces every floating-point tensor by its mean over ranks (BatchNorm running statistics
+/// after an epoch, as the DeepCAM reference's bnstats); integer tensors such as
+/// num_batches_tracked are equal on all ranks and left alone.
+void average_floating_tensors(const std::vector<at::Tensor>& tensors, AnyContext& ctx);
+
 struct GradientSyncStats {
   int64_t steps = 0;
   int64_t bytes_per_step = 0;  ///< payload of one averaging pass

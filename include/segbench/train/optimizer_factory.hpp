@@ -1,4 +1,5 @@
-// Builds the optimizer named on the command line (sgd with Nesterov momentum, adam, lamb).
+// Builds the optimizer named on the command line: sgd (Nesterov momentum), adam, adamw,
+// lamb (names are case-insensitive: DeepCAM spells them Adam, AdamW, LAMB).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -20,6 +21,8 @@ struct OptimizerConfig {
   double momentum = 0.9;
   double weight_decay = 0.0;
   std::array<double, 2> betas{0.9, 0.999};
+  double eps = -1.0;           ///< < 0: the optimizer's own default (Adam 1e-8, LAMB 1e-6)
+  double max_grad_norm = 1.0;  ///< LAMB's global clip
 };
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,

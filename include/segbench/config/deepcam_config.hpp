@@ -1,0 +1,83 @@
+// Everything one DeepCAM (MLPerf HPC) run needs, as plain data (no torch), plus the named
+// presets, the command line, and which hyperparameters the HPC rules let a closed-division
+// submission change.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace segbench {
+
+struct DeepcamConfig {
+  std::string preset = "reference";
+
+  // Paths (SPEC §2.1): <data_dir>/train/*.h5, validation/*.h5, stats.h5 (or the converted
+  // .npy layout with --data_format npy). MLLOG goes to <output_dir>/logs/<run_tag>.log.
+  std::filesystem::path data_dir;
+  std::string data_format = "hdf5";  ///< hdf5 | npy
+  std::filesystem::path output_dir;
+  std::string run_tag = "deepcam";
+  std::filesystem::path save_ckpt_path;
+  std::filesystem::path load_ckpt_path;
+  int64_t checkpoint_every = 0;  ///< epochs (0 = only at the end)
+
+  // Model and data (fixed in the closed division).
+  double width = 1.0;  ///< scales every channel count of DeepLabv3+ (demo only)
+  std::vector<int64_t> channels{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  double target_iou = 0.82;
+  bool corrected_iou = false;  ///< IoU without the background class (logged; open only)
+
+  // Optimisation (SPEC §2.4; mutable in the closed division unless noted).
+  int64_t max_epochs = 200;
+  int64_t local_batch_size = 8;
+  int64_t gradient_accumulation_frequency = 1;
+  std::string optimizer = "AdamW";  ///< Adam | AdamW | LAMB
+  double start_lr = 1e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-6;  ///< fixed by the rules
+  double weight_decay = 1e-2;
+  double max_grad_norm = 1.0;             ///< LAMB's global clip (Apex FusedLAMB default)
+  std::string lr_schedule = "multistep";  ///< none | multistep | cosine_annealing
+  std::vector<int64_t> lr_milestones{15000, 25000};
+  double lr_decay_rate = 0.5;
+  int64_t lr_t_max = 0;
+  double lr_eta_min = 0.0;
+  int64_t lr_warmup_steps = 0;
+  double lr_warmup_factor = 1.0;
+  bool corrected_schedule = false;  ///< warm-up reaches start_lr (open only)
+  int64_t batchnorm_group_size = 1;
+
+  // Runtime.
+  int64_t num_workers = 1;  ///< loader threads (reference: min(max_inter_threads, batch))
+  std::string dist = "auto";
+  int64_t dist_timeout = 60;
+  int64_t seed = 333;  ///< -1 = draw from std::random_device
+  int64_t threads = 0;
+  bool dry_run = false;
+
+  std::string submission_org = "segbench";
+  std::string submission_platform = "";
+  std::string submission_status = "research";
+  std::string submission_division = "auto";  ///< auto: closed only on the real dataset sizes
+};
+
+/// "reference" (the seed's baseline recipe), "demo" (reduced width and resolution, reaches
+/// IoU 0.82 in minutes on 2 cores), "smoke" (seconds; tests).
+DeepcamConfig deepcam_preset(const std::string& name);
+
+/// Preset from --preset, then the other flags override it. ConfigError on bad values.
+DeepcamConfig parse_deepcam_cli(int argc, const char* const* argv);
+
+void validate(const DeepcamConfig& config);
+nlohmann::json to_json(const DeepcamConfig& config);
+
+/// The fixed hyperparameters (HPC rules) that differ from the reference, as
+/// "name: value (reference value)" lines; empty when a closed run is allowed.
+std::vector<std::string> changed_fixed_hyperparameters(const DeepcamConfig& config);
+
+}  // namespace segbench

@@ -1,0 +1,38 @@
+// The nnU-Net learning-rate options, per epoch (SPEC §3.7): constant, multistep (torch
+// MultiStepLR stepped once per epoch), cosine over max_epochs (CosineAnnealingLR, eta_min 0)
+// and plateau (ReduceLROnPlateau, mode max on the validation metric). No torch here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace segbench {
+
+struct EpochLrPolicyOptions {
+  std::string type = "none";  ///< none | multistep | cosine | plateau
+  double base_lr = 1e-3;
+  std::vector<int64_t> milestones;  ///< multistep, in epochs
+  double factor = 0.3;              ///< multistep and plateau
+  int64_t max_epochs = 1;           ///< cosine period
+  int64_t patience = 70;            ///< plateau: evaluations without improvement tolerated
+};
+
+class EpochLrPolicy {
+ public:
+  explicit EpochLrPolicy(EpochLrPolicyOptions options);
+  /// Rate in force during 1-based epoch `epoch` (after epoch − 1 scheduler steps).
+  double lr_for_epoch(int64_t epoch) const;
+  /// Plateau only: feeds one validation value (higher is better); more than `patience`
+  /// values without a new best multiply the rate by `factor`.
+  void observe(double quality);
+
+ private:
+  EpochLrPolicyOptions options_;
+  double plateau_lr_;
+  double best_ = 0.0;
+  bool has_best_ = false;
+  int64_t bad_evaluations_ = 0;
+};
+
+}  // namespace segbench
