@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # segbench's one entry point. On a bare Debian 12 machine each command first installs what is
 # missing (apt-get), configures and builds, then runs.
-#   ./run.sh demo    3D U-Net demo: synthetic KiTS19 → preprocess → train to mean Dice ≥ 0.908
-#   ./run.sh test    the whole test suite (meson test)
-#   ./run.sh build   install + configure + build only
-#   ./run.sh deps    install the Debian packages only
+#   ./run.sh demo            3D U-Net demo: synthetic KiTS19 → preprocess → train to Dice ≥ 0.908
+#   ./run.sh demo deepcam    DeepCAM demo: synthetic CAM5 HDF5 → stats → train to IoU ≥ 0.82
+#   ./run.sh demo brats      nnU-Net 2D demo: synthetic MSD Task01 → preprocess → Dice ≥ 0.90
+#   ./run.sh test            the whole test suite (meson test)
+#   ./run.sh build           install + configure + build only
+#   ./run.sh deps            install the Debian packages only
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,8 +69,14 @@ PY
 }
 
 run_demo() {
+  local script=kits19_demo.sh
+  case "${1:-}" in
+    kits19 | unet3d) shift ;;
+    deepcam) script=deepcam_demo.sh; shift ;;
+    brats | unet2d) script=brats_demo.sh; shift ;;
+  esac
   build
-  "$ROOT/examples/kits19_demo.sh" "$BUILD_DIR" "$DEMO_DIR" "$@"
+  "$ROOT/examples/$script" "$BUILD_DIR" "$DEMO_DIR" "$@"
 }
 
 case "${1:-}" in
@@ -77,7 +85,7 @@ case "${1:-}" in
   build) build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -1,7 +1,7 @@
 // Throughput of the nnU-Net 2-D BraTS training loader (SPEC §3.4): PrefetchLoader over
 // in-memory random volumes with labels, the full augmentation pipeline (reference
 // probabilities, or every op on with "all"), one volume per batch cut into slices by layout_2d,
-// at 0, 1 and 2 workers. Prints volumes/s and slices/s.
+// at 0, 1 and 2 workers. Prints volumes/s and slices/s, then the cost of each op when applied.
 // Usage: brats_loader_bench [reference|demo] [default|all] [BATCHES] [TORCH_THREADS]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -9,11 +9,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "segbench/data/loader.hpp"
 #include "segbench/transforms/brats_train.hpp"
+#include "segbench/transforms/intensity.hpp"
 #include "segbench/transforms/layout_2d.hpp"
 
 namespace {
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   const std::string size = argc > 1 ? argv[1] : "reference";
   const bool every_op = argc > 2 && std::string(argv[2]) == "all";
   const bool reference = size == "reference";
-  const int batches = argc > 3 ? std::atoi(argv[3]) : (reference ? 8 : 40);
+  const int batches = argc > 3 ? std::atoi(argv[3]) : (reference ? 16 : 200);
   at::set_num_threads(argc > 4 ? std::atoi(argv[4]) : 1);
 
   const std::array<std::int64_t, 3> volume = reference ? std::array<std::int64_t, 3>{155, 192, 160}
@@ -88,5 +90,30 @@ int main(int argc, char** argv) {
                workers, batches / seconds, static_cast<double>(slices) / seconds,
                seconds / batches);
   }
+
+  // Each op alone with p = 1 on one block, mean of a few runs.
+  const int repeats = reference ? 3 : 20;
+  segbench::Rng rng(7);
+  const segbench::Sample block =
+      segbench::RandForegroundCentredCrop{options.crop, options.oversampling}(dataset.get(0), rng);
+  const auto time_op = [&](const char* name, const segbench::TransformFn& op,
+                           const segbench::Sample& input) {
+    op(input, rng);  // warm-up
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i) op(input, rng);
+    fmt::print("    {:<26} {:8.2f} ms\n", name,
+               1e3 *
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+                   repeats);
+  };
+  fmt::print("  per op, applied (p = 1), 1 block:\n");
+  time_op("RandForegroundCentredCrop",
+          segbench::RandForegroundCentredCrop{options.crop, options.oversampling}, dataset.get(0));
+  time_op("RandZoom", segbench::RandZoom{1.0}, block);
+  time_op("RandFlipHW", segbench::RandFlipHW{1.0}, block);
+  time_op("RandGaussianNoise", segbench::RandGaussianNoise{1.0, 0.33}, block);
+  time_op("RandGaussianBlur", segbench::RandGaussianBlur{1.0}, block);
+  time_op("RandBrightness", segbench::RandBrightness{1.0, 0.7, 1.3, false}, block);
+  time_op("RandContrast", segbench::RandContrast{1.0}, block);
   return 0;
 }

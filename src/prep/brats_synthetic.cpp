@@ -173,9 +173,9 @@ Brain draw_brain(const BratsSynthOptions& o, SynthRng& rng) {
   t.stretch = {std::min(kMaxStretch, b.semi.x / s), std::min(kMaxStretch, b.semi.y / s),
                std::min(kMaxStretch, b.semi.z / s)};
   const double shell = t.step_bound() + 0.3;  // voxels between nested boundaries
-  t.r_edema = rng.uniform(0.30, 0.45) * s;
+  t.r_edema = rng.uniform(0.33, 0.5) * s;
   t.r_core = std::min(t.r_edema * rng.uniform(0.5, 0.7), t.wobble_min() * t.r_edema - shell);
-  t.r_centre = std::min(t.r_core * rng.uniform(0.4, 0.6), t.r_core - shell);
+  t.r_centre = std::min(t.r_core * rng.uniform(0.45, 0.65), t.r_core - shell);
   if (t.r_centre < kMinCentreRadius) {  // small volumes: grow outwards from the minimum centre
     t.r_centre = kMinCentreRadius;
     t.r_core = std::max(t.r_core, t.r_centre + shell);
@@ -228,6 +228,16 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
   io::move_into_place(temp, path);
 }
 
+void check_shape_and_noise(const BratsSynthOptions& o) {
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    SEGBENCH_CHECK(o.shape[axis] >= 24, ConfigError,
+                   "synthetic BraTS: expected every shape axis >= 24, found {} on axis {}",
+                   o.shape[axis], axis);
+  }
+  SEGBENCH_CHECK(o.noise >= 0.0, ConfigError, "synthetic BraTS: expected noise >= 0, found {}",
+                 o.noise);
+}
+
 std::string case_name(int id) {
   return fmt::format("BRATS_{:03d}", id);
 }
@@ -246,13 +256,7 @@ const std::vector<std::string>& brats_label_names() {
 }
 
 BratsSynthCase make_brats_synthetic_case(const BratsSynthOptions& o, int index) {
-  for (std::size_t axis = 0; axis < 3; ++axis) {
-    SEGBENCH_CHECK(o.shape[axis] >= 24, ConfigError,
-                   "synthetic BraTS: expected every shape axis >= 24, found {} on axis {}",
-                   o.shape[axis], axis);
-  }
-  SEGBENCH_CHECK(o.noise >= 0.0, ConfigError, "synthetic BraTS: expected noise >= 0, found {}",
-                 o.noise);
+  check_shape_and_noise(o);
   SynthRng rng(splitmix(o.seed ^ splitmix(static_cast<std::uint64_t>(index) + 1)));
   const Brain b = draw_brain(o, rng);
 
@@ -315,6 +319,7 @@ fs::path write_brats_synthetic(const fs::path& out_dir, const BratsSynthOptions&
   SEGBENCH_CHECK(o.first_case_id >= 0 && o.first_case_id + o.cases + o.test_cases <= 1000,
                  ConfigError, "synthetic BraTS: case ids {}..{} do not fit BRATS_XXX",
                  o.first_case_id, o.first_case_id + o.cases + o.test_cases - 1);
+  check_shape_and_noise(o);
   const fs::path task = out_dir / "Task01_BrainTumour";
   fs::create_directories(task / "imagesTr");
   fs::create_directories(task / "labelsTr");

@@ -82,7 +82,8 @@ std::string msd_case_name(const std::string& entry_path) {
 
 MsdDataset read_msd_dataset_json(const fs::path& path) {
   std::error_code ec;
-  const fs::path file = fs::is_directory(path, ec) ? path / "dataset.json" : path;
+  const bool folder = fs::is_directory(path, ec) || path.extension() != ".json";
+  const fs::path file = folder ? path / "dataset.json" : path;
   std::ifstream in(file);
   SEGBENCH_CHECK(in.good(), DataError,
                  "{}: cannot open dataset.json (expected the MSD task's "

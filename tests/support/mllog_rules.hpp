@@ -1,6 +1,6 @@
-// A re-statement of the MLPerf training-4.0.0 unet3d compliance rules (SPEC §4.2) used by
-// the tests to check segbench's logs. Validated against the official checker's verdicts
-// on ../shared/mllog-examples (accepted and rejected logs).
+// Re-statements of the MLPerf compliance rules used by the tests to check segbench's logs:
+// training-4.0.0 unet3d (SPEC §4.2) and HPC-3.0.0 deepcam (SPEC §4.3). Validated against
+// the official checker's verdicts on ../shared/mllog-examples (accepted and rejected logs).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,6 +16,7 @@ struct MllogLine {
   nlohmann::json value;
   nlohmann::json metadata;
   double time_ms = 0;
+  int line_number = 0;  // 1-based line in the parsed file or text
 };
 
 /// Parses every ":::MLLOG" line of a file (text before the token is ignored, non-JSON
@@ -23,7 +24,19 @@ struct MllogLine {
 std::vector<MllogLine> parse_mllog_file(const std::string& path,
                                         std::vector<std::string>& problems);
 
+/// Same as parse_mllog_file, on log text held in memory.
+std::vector<MllogLine> parse_mllog_text(const std::string& text,
+                                        std::vector<std::string>& problems);
+
 /// All rule violations for the given division ("closed" or "open"); empty = compliant.
 std::vector<std::string> check_unet3d_rules(const std::vector<MllogLine>& lines);
+
+/// All violations of the HPC-3.0.0 deepcam rules; empty = compliant. The division comes
+/// from the log's submission_division, as in the official checker: closed applies
+/// common + closed_common + closed_deepcam (+ the LAMB / multistep / cosine_annealing
+/// files chosen by opt_name and scheduler_type); open applies common + open_common +
+/// open_deepcam, which asks for no hyper-parameters (no number_of_nodes, no scheduler_type).
+/// A key that EXACTLY_ONE names may repeat with an identical value (the checker only warns).
+std::vector<std::string> check_deepcam_rules(const std::vector<MllogLine>& lines);
 
 }  // namespace segbench::testing

@@ -1,6 +1,7 @@
 #include "catch_torch.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "segbench/data/brats_dataset.hpp"
 #include "segbench/data/npy_tensor.hpp"

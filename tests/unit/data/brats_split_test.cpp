@@ -53,7 +53,7 @@ TEST_CASE("BraTS KFold(5, shuffle, 12345): fold sizes and the fold-0 golden of S
   CHECK(std::find(split.train.begin(), split.train.end(), "BRATS_010") == split.train.end());
 }
 
-// Folds 1-4 from /tmp/bratsdev/kfold.py during development: a separate pure-Python replica of
+// Folds 1-4 computed during development by a separate pure-Python replica of
 // numpy's MT19937 RandomState(12345).shuffle and sklearn's KFold blocks, whose n = 484 fold 0
 // reproduces the SPEC golden above. (scikit-learn itself was not installed on this machine.)
 TEST_CASE("BraTS KFold: folds of 20 cases and the short last fold of 484", "[data]") {

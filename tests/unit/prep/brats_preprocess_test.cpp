@@ -80,8 +80,8 @@ TEST_CASE("BraTS preprocessing: crop, z-score, pad and centre-crop of a hand-mad
 
   // Over the 24 cropped voxels (zeros included): channel 0 sums to 2696 - 122 = 2574, mean
   // 107.25; channel 1 holds 5, 7, -3: mean 9/24 = 0.375, population std sqrt(83/24 - 0.375²).
-  // Std 92.139048 was computed by /tmp/bratsdev/hand_pure.py (a plain-Python replica of the
-  // reference steps).
+  // The std 92.139048 and the output values below were computed during development by a
+  // plain-Python replica of the reference steps (float64; numpy was not installed here).
   CHECK(out.channel_mean[0] == Approx(107.25));
   CHECK(out.channel_std[0] == Approx(92.139048).epsilon(1e-7));
   CHECK(out.channel_mean[1] == Approx(0.375));
@@ -102,7 +102,7 @@ TEST_CASE("BraTS preprocessing: crop, z-score, pad and centre-crop of a hand-mad
         CHECK(image(c, z, 3, x) == 0.0f);
         CHECK(image(c, z, 4, x) == 0.0f);
       }
-  // Output (z, y, x) = raw (z + 1, y, x + 1); values from hand_pure.py.
+  // Output (z, y, x) = raw (z + 1, y, x + 1); values from that replica.
   CHECK(image(0, 0, 1, 0) == Approx(0.0515525).margin(1e-6));   // (1+1+10+100 - 107.25)/std
   CHECK(image(0, 0, 2, 0) == Approx(-1.1640016).margin(1e-6));  // the zero inside the box
   CHECK(image(0, 0, 2, 3) == Approx(0.1926436).margin(1e-6));
