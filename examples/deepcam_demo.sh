@@ -23,7 +23,7 @@ rm -rf "$OUT_DIR/cam5"
 mkdir -p "$OUT_DIR/logs"
 echo "== generating $TRAIN + $VALIDATION synthetic CAM5 samples ${HEIGHT}x${WIDTH} (seed $SEED)"
 "$DATA_TOOL" cam5-synth --out "$OUT_DIR/cam5" --train "$TRAIN" --validation "$VALIDATION" \
-  --height "$HEIGHT" --width "$WIDTH" --seed "$SEED" > "$OUT_DIR/logs/synth.txt"
+  --height "$HEIGHT" --width "$WIDTH" --event_scale "${SEGBENCH_DEMO_EVENT_SCALE:-3}" --seed "$SEED" > "$OUT_DIR/logs/synth.txt"
 echo "== computing $OUT_DIR/cam5/stats.h5 over the train set"
 "$DATA_TOOL" cam5-stats --data_dir "$OUT_DIR/cam5"
 echo "== training (preset demo)"

@@ -188,3 +188,117 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
   CHECK(f.keys().back() == "run_stop");
   fs::remove(o.checkpoint_path);
 }
+
+TEST_CASE("per-step learning rate: every optimizer step gets lr_at_step(global step)",
+          "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2, 0.3};
+  std::vector<int64_t> steps_asked;
+  TrainerOptions o;
+  o.max_epochs = 3;
+  o.quality_target = 0.9;
+  o.diverged_below = -1.0;
+  o.lr_at_step = [&](int64_t step) {
+    steps_asked.push_back(step);
+    return 0.001 * static_cast<double>(step + 1);
+  };
+  f.fit(o);
+  // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs.
+  CHECK(steps_asked == std::vector<int64_t>{0, 1, 2, 3, 4, 5});
+  CHECK(learning_rate(*f.optimizer) == Approx(0.006));
+}
+
+TEST_CASE("HPC log flavour: step_num, train metrics, eval_loss, epoch_stop after eval",
+          "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.5, 0.85};
+  int end_of_epoch_calls = 0;
+  TrainerOptions o;
+  o.max_epochs = 5;
+  o.quality_target = 0.82;
+  o.log_blocks = false;
+  o.log_hpc_epoch_metrics = true;
+  TrainerParts parts;
+  parts.model = f.model.ptr();
+  parts.forward = [&](const at::Tensor& x) { return f.model->forward(x); };
+  parts.optimizer = f.optimizer.get();
+  parts.loss = f.loss;
+  parts.train_batches = &f.batches;
+  parts.train_accuracy = [](const at::Tensor&, const at::Tensor&) { return 0.25; };
+  parts.end_of_epoch = [&] { ++end_of_epoch_calls; };
+  int evaluations = 0;
+  parts.evaluate = [&](int64_t) {
+    EvalResult r;
+    r.quality = f.qualities.at(static_cast<std::size_t>(evaluations++));
+    r.loss = 0.5;
+    return r;
+  };
+  parts.log = &f.log;
+  const TrainOutcome outcome = SegmentationTrainer(std::move(parts), o).fit();
+  CHECK(outcome.status == RunStatus::success);
+  CHECK(end_of_epoch_calls == 2);
+  const auto keys = f.keys();
+  CHECK(std::count(keys.begin(), keys.end(), "block_start") == 0);
+  const std::vector<std::string> expected = {"epoch_start", "learning_rate", "train_accuracy",
+                                             "train_loss",  "eval_start",    "eval_accuracy",
+                                             "eval_loss",   "eval_stop",     "epoch_stop"};
+  REQUIRE(keys.size() > expected.size());
+  CHECK(std::vector<std::string>(keys.begin() + 1, keys.begin() + 1 + expected.size()) == expected);
+  CHECK(std::count(keys.begin(), keys.end(), "target_accuracy_reached") == 1);
+  const std::string text = f.mllog_text.str();
+  // Epoch 2 starts after the 2 optimizer steps of epoch 1.
+  CHECK(text.find("\"epoch_num\":2,\"step_num\":2}") != std::string::npos);
+  CHECK(text.find("\"key\":\"train_accuracy\",\"value\":0.25") != std::string::npos);
+}
+
+TEST_CASE("early stopping: patience evaluations without improvement, not before min_epochs",
+          "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.5, 0.4, 0.45, 0.5, 0.3, 0.2};
+  TrainerOptions o;
+  o.max_epochs = 6;
+  o.quality_target = 0.9;
+  o.diverged_below = -1.0;
+  o.early_stop_patience = 2;
+  o.min_epochs = 4;
+  const TrainOutcome outcome = f.fit(o);
+  // After epoch 3 two evaluations have not improved on 0.5, but min_epochs is 4.
+  CHECK(outcome.epochs_run == 4);
+  CHECK(outcome.status == RunStatus::aborted);
+  CHECK_THAT(outcome.reason, Catch::Contains("early stopping") && Catch::Contains("0.5000"));
+}
+
+TEST_CASE("training_loss replaces forward + loss in training", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.95};
+  int calls = 0;
+  TrainerParts parts;
+  parts.model = f.model.ptr();
+  parts.forward = [](const at::Tensor&) -> at::Tensor {
+    throw std::logic_error("forward must not be used in training");
+  };
+  parts.optimizer = f.optimizer.get();
+  parts.loss = f.loss;
+  parts.training_loss = [&](const at::Tensor& image, const at::Tensor& label) {
+    ++calls;
+    return f.loss(f.model->forward(image), label);
+  };
+  parts.train_batches = &f.batches;
+  parts.evaluate = [](int64_t) {
+    EvalResult r;
+    r.quality = 0.95;
+    return r;
+  };
+  parts.log = &f.log;
+  TrainerOptions o;
+  o.quality_target = 0.9;
+  const TrainOutcome outcome = SegmentationTrainer(std::move(parts), o).fit();
+  CHECK(outcome.status == RunStatus::success);
+  CHECK(calls == 2);
+  CHECK(outcome.samples_trained == 2.0);
+  CHECK(outcome.train_seconds > 0.0);
+}
