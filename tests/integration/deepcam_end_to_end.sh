@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# DeepCAM end to end through the real binaries, on tiny synthetic CAM5 data:
+#   synth (flat) → split → stats → convert; dry run; train the demo network to IoU ≥ 0.82
+#   → the MLLOG passes the HPC 3.0.0 deepcam rules; the .npy layout; a 2-rank Gloo run;
+#   bad input gives errors naming the file.
+# Usage: deepcam_end_to_end.sh SEGBENCH_DATA DEEPCAM_CLIMATE MLLOG_CHECK
+set -euo pipefail
+DATA_TOOL=$1 DRIVER=$2 MLLOG_CHECK=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-deepcam.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_in() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "expected '$1' in $2"; }; }
+expect_exit() {  # expect_exit CODE OUTFILE command...
+  local code=$1 out=$2 status=0
+  shift 2
+  "$@" > "$out" 2>&1 || status=$?
+  [ $status -eq "$code" ] || { cat "$out" >&2; fail "exit $status, expected $code: $*"; }
+}
+
+echo "== synth (flat) + split + stats + convert"
+"$DATA_TOOL" cam5-synth --out "$WORK/flat" --train 60 --validation 0 --height 96 --width 144 \
+  --event_scale 3 --seed 3 --flat > "$WORK/synth.txt"
+"$DATA_TOOL" cam5-split --input "$WORK/flat/all" --out "$WORK/cam5" > "$WORK/split.txt"
+[ "$(ls "$WORK"/cam5/train/*.h5 | wc -l)" -eq 48 ] || fail "expected 48 train files (80 %)"
+[ "$(ls "$WORK"/cam5/validation/*.h5 | wc -l)" -eq 6 ] || fail "expected 6 validation files"
+[ "$(ls "$WORK"/cam5/test/*.h5 | wc -l)" -eq 6 ] || fail "expected 6 test files"
+"$DATA_TOOL" cam5-stats --data_dir "$WORK/cam5" > "$WORK/stats.txt"
+[ -s "$WORK/cam5/stats.h5" ] || fail "no stats.h5"
+"$DATA_TOOL" cam5-convert --data_dir "$WORK/cam5" --out "$WORK/npy" > "$WORK/convert.txt"
+[ "$(ls "$WORK"/npy/train/label-*.npy | wc -l)" -eq 48 ] || fail "expected 48 train labels"
+
+echo "== dry run of the reference preset"
+"$DRIVER" --preset reference --dry-run > "$WORK/dry.txt"
+expect_in "parameters: 56454720" "$WORK/dry.txt"
+expect_in "batchnorm layers: 76" "$WORK/dry.txt"
+expect_exit 2 "$WORK/closed.txt" "$DRIVER" --preset reference --dry-run --width 0.5 \
+  --submission_division closed
+expect_in "width 0.5" "$WORK/closed.txt"
+
+echo "== train to IoU 0.82 (1 thread, deterministic)"
+start=$SECONDS
+"$DRIVER" --preset demo --threads 1 --seed 3 --data_dir "$WORK/cam5" --output_dir "$WORK/out" \
+  > "$WORK/train.out" 2> "$WORK/train.err" ||
+  { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
+echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"
+LOG="$WORK/out/logs/deepcam.log"
+expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
+"$MLLOG_CHECK" --ruleset deepcam "$LOG"
+expect_in '"key":"submission_division","value":"open"' "$LOG"
+expect_in '"key":"train_samples","value":48' "$LOG"
+expect_in '"key":"eval_samples","value":6' "$LOG"
+expect_in '"key":"target_accuracy_reached"' "$LOG"
+
+echo "== the converted .npy layout trains the same way (smoke)"
+expect_exit 1 "$WORK/npy.txt" "$DRIVER" --preset smoke --seed 3 --data_dir "$WORK/npy" \
+  --data_format npy --max_epochs 1
+expect_in "epoch    1/1" "$WORK/npy.txt"
+
+echo "== two ranks over Gloo (smoke)"
+port=$((29700 + RANDOM % 200))
+pids=()
+for r in 0 1; do
+  RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$DRIVER" --preset smoke \
+    --seed 3 --data_dir "$WORK/cam5" --max_epochs 1 --output_dir "$WORK/r2" \
+    > "$WORK/rank$r.txt" 2>&1 &
+  pids+=($!)
+done
+for r in 0 1; do
+  status=0
+  wait "${pids[$r]}" || status=$?
+  [ $status -eq 1 ] || { cat "$WORK/rank$r.txt" >&2; fail "rank $r exited $status, expected 1"; }
+done
+expect_in '"key":"number_of_ranks","value":2' "$WORK/r2/logs/deepcam.log"
+expect_in '"key":"global_batch_size","value":4' "$WORK/r2/logs/deepcam.log"
+expect_in "2 ranks (gloo)" "$WORK/rank0.txt"
+
+echo "== bad input names the file"
+mkdir -p "$WORK/bad"
+cp -r "$WORK/cam5/train" "$WORK/cam5/validation" "$WORK/bad/"
+expect_exit 2 "$WORK/nostats.txt" "$DRIVER" --preset smoke --data_dir "$WORK/bad"
+expect_in "stats.h5" "$WORK/nostats.txt"
+cp "$WORK/cam5/stats.h5" "$WORK/bad/"
+first=$(ls "$WORK"/bad/validation/*.h5 | head -1)
+head -c 4000 "$first" > "$first.tmp" && mv "$first.tmp" "$first"
+expect_exit 2 "$WORK/corrupt.txt" "$DRIVER" --preset smoke --data_dir "$WORK/bad"
+expect_in "$(basename "$first")" "$WORK/corrupt.txt"
+rm -f "$WORK"/bad/validation/*.h5
+expect_exit 2 "$WORK/empty.txt" "$DRIVER" --preset smoke --data_dir "$WORK/bad"
+expect_in "validation" "$WORK/empty.txt"
+echo "PASS"
