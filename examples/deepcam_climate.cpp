@@ -22,6 +22,7 @@
 #include "segbench/models/deeplabv3_plus.hpp"
 #include "segbench/models/unet3d.hpp"
 #include "segbench/train/deepcam_setup.hpp"
+#include "segbench/train/driver_main.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/stop_signal.hpp"
 
@@ -137,14 +138,5 @@ int run(const DeepcamConfig& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse_deepcam_cli(argc, argv));
-  } catch (const Error& e) {
-    fmt::print(stderr, "deepcam_climate: error: {}\n", e.what());
-  } catch (const c10::Error& e) {
-    fmt::print(stderr, "deepcam_climate: torch error: {}\n", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "deepcam_climate: error: {}\n", e.what());
-  }
-  return 2;
+  return run_driver("deepcam_climate", [&] { return run(parse_deepcam_cli(argc, argv)); });
 }

@@ -33,16 +33,6 @@ rm -f "$OUT_DIR/logs/unet3d.log"
 status=0
 "$DRIVER" --preset demo --data_dir "$OUT_DIR/preprocessed" --log_dir "$OUT_DIR/logs" \
   --seed "$SEED" "$@" > "$OUT_DIR/logs/stdout.txt" || status=$?
-end=$(date +%s.%N)
-last=$(grep '"key":"eval_accuracy"' "$OUT_DIR/logs/unet3d.log" | tail -1 |
-  sed 's/.*"value":\([0-9.e-]*\).*/\1/')
-run_ms=$(awk -F'"time_ms":' '/"run_start"|"run_stop"/ {split($2, a, ","); print a[1]}' \
-  "$OUT_DIR/logs/unet3d.log" | paste -sd' ' | awk '{printf "%.1f", ($2 - $1) / 1000}')
-echo
-echo "== demo result"
-echo "node class      : $(nproc)-core CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
-echo "status          : $([ $status -eq 0 ] && echo 'target reached' || echo "target NOT reached (exit $status)")"
-echo "time to target  : ${run_ms} s (run_start → run_stop); whole demo $(awk "BEGIN {printf \"%.1f\", $end - $start}") s"
-printf "last mean Dice  : %s\n" "$( [ -n "$last" ] && printf "%.4f" "$last" || echo none)"
-echo "MLLOG           : $OUT_DIR/logs/unet3d.log"
+source "$(dirname "${BASH_SOURCE[0]}")/demo_summary.sh"
+demo_summary "3D U-Net demo" "mean Dice" "$OUT_DIR/logs/unet3d.log" "$status" "$start"
 exit $status

@@ -23,6 +23,7 @@
 #include "segbench/models/unet2d.hpp"
 #include "segbench/models/unet3d.hpp"
 #include "segbench/train/brats_setup.hpp"
+#include "segbench/train/driver_main.hpp"
 #include "segbench/train/epoch_lr_policy.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/stop_signal.hpp"
@@ -139,14 +140,5 @@ int run(const BratsConfig& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse_brats_cli(argc, argv));
-  } catch (const Error& e) {
-    fmt::print(stderr, "unet2d_brats: error: {}\n", e.what());
-  } catch (const c10::Error& e) {
-    fmt::print(stderr, "unet2d_brats: torch error: {}\n", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "unet2d_brats: error: {}\n", e.what());
-  }
-  return 2;
+  return run_driver("unet2d_brats", [&] { return run(parse_brats_cli(argc, argv)); });
 }

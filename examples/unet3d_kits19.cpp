@@ -19,6 +19,7 @@
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/unet3d_events.hpp"
 #include "segbench/models/unet3d.hpp"
+#include "segbench/train/driver_main.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/stop_signal.hpp"
 #include "segbench/train/trainer.hpp"
@@ -134,14 +135,5 @@ int run(const Unet3dConfig& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse_unet3d_cli(argc, argv));
-  } catch (const Error& e) {
-    fmt::print(stderr, "unet3d_kits19: error: {}\n", e.what());
-  } catch (const c10::Error& e) {
-    fmt::print(stderr, "unet3d_kits19: torch error: {}\n", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "unet3d_kits19: error: {}\n", e.what());
-  }
-  return 2;
+  return run_driver("unet3d_kits19", [&] { return run(parse_unet3d_cli(argc, argv)); });
 }

@@ -7,14 +7,7 @@ set -euo pipefail
 DATA_TOOL=$1 DRIVER=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-brats.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_in() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "expected '$1' in $2"; }; }
-expect_exit() {  # expect_exit CODE OUTFILE command...
-  local code=$1 out=$2 status=0
-  shift 2
-  "$@" > "$out" 2>&1 || status=$?
-  [ $status -eq "$code" ] || { cat "$out" >&2; fail "exit $status, expected $code: $*"; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 echo "== synth + preprocess"
 "$DATA_TOOL" brats-synth --out "$WORK/msd" --cases 20 --seed 3 --shape 72 72 40 > "$WORK/synth.txt"

@@ -8,14 +8,7 @@ set -euo pipefail
 DATA_TOOL=$1 DRIVER=$2 MLLOG_CHECK=$3
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-deepcam.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_in() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "expected '$1' in $2"; }; }
-expect_exit() {  # expect_exit CODE OUTFILE command...
-  local code=$1 out=$2 status=0
-  shift 2
-  "$@" > "$out" 2>&1 || status=$?
-  [ $status -eq "$code" ] || { cat "$out" >&2; fail "exit $status, expected $code: $*"; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 echo "== synth (flat) + split + stats + convert"
 "$DATA_TOOL" cam5-synth --out "$WORK/flat" --train 60 --validation 0 --height 96 --width 144 \

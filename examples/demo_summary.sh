@@ -1,0 +1,16 @@
+# Sourced by the demo scripts: prints the result block from an MLLOG-format log.
+# demo_summary TITLE QUALITY_NAME LOG STATUS START_SECONDS
+demo_summary() {
+  local title=$1 quality=$2 log=$3 status=$4 start=$5 end last run_s
+  end=$(date +%s.%N)
+  last=$(grep '"key": *"eval_accuracy"' "$log" | tail -1 | sed 's/.*"value": *\([0-9.e-]*\).*/\1/')
+  run_s=$(awk -F'"time_ms": *' '/"run_start"|"run_stop"/ {split($2, a, ","); print a[1]}' "$log" |
+    paste -sd' ' | awk '{printf "%.1f", ($2 - $1) / 1000}')
+  echo
+  echo "== $title result"
+  echo "node class      : $(nproc)-core CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  echo "status          : $([ "$status" -eq 0 ] && echo 'target reached' || echo "target NOT reached (exit $status)")"
+  echo "time to target  : ${run_s} s (run_start → run_stop); whole demo $(awk "BEGIN {printf \"%.1f\", $end - $start}") s"
+  printf "%-16s: %s\n" "last $quality" "$( [ -n "$last" ] && printf "%.4f" "$last" || echo none)"
+  echo "log             : $log"
+}
