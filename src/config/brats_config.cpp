@@ -112,12 +112,7 @@ BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   app.add_flag("--augment,!--no-augment", c.augment);
   app.add_option("--num_workers", c.num_workers)->capture_default_str();
   app.add_flag("--cache_dataset,!--no-cache_dataset", c.cache_dataset);
-  app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
-  app.add_option("--dist_timeout", c.dist_timeout)->capture_default_str();
-  app.add_option("--seed", c.seed, "-1 = random")->capture_default_str();
-  app.add_option("--threads", c.threads)->capture_default_str();
-  app.add_flag("--dry-run,--dry_run", c.dry_run,
-               "print the resolved configuration and parameter count, then exit");
+  cli::add_runtime_options(app, c);
   cli::parse_or_throw(app, argc, argv);
   validate(c);
   return c;

@@ -160,19 +160,8 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
                "reference brightness factor 1+U(0.7,1.3)");
   app.add_option("--windows_per_batch", c.windows_per_batch, "sliding windows per forward")
       ->capture_default_str();
-  app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
-  app.add_option("--dist_timeout", c.dist_timeout, "seconds before a lost rank fails the run")
-      ->capture_default_str();
-  app.add_option("--seed", c.seed, "-1 = random")->capture_default_str();
-  app.add_option("--threads", c.threads, "torch intra-op threads (0 = default)")
-      ->capture_default_str();
-  app.add_option("--submission_org", c.submission_org)->capture_default_str();
-  app.add_option("--submission_platform", c.submission_platform);
-  app.add_option("--submission_status", c.submission_status)->capture_default_str();
-  app.add_option("--submission_division", c.submission_division, "auto | open | closed")
-      ->capture_default_str();
-  app.add_flag("--dry-run,--dry_run", c.dry_run,
-               "print the resolved configuration and parameter count, then exit");
+  cli::add_runtime_options(app, c);
+  cli::add_submission_options(app, c);
   cli::parse_or_throw(app, argc, argv);
   validate(c);
   return c;

@@ -48,9 +48,9 @@ void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& c, const Deepca
   log.event(key::kCheckpoint, c.load_ckpt_path.empty() ? nlohmann::json(nullptr)
                                                        : nlohmann::json(c.load_ckpt_path.string()));
   // segbench's own keys (the checker ignores unknown keys): which variants ran.
-  log.event("segbench_iou_variant",
-            c.corrected_iou ? "corrected: set-level IoU of the event classes"
-                            : "reference: per-sample mean over 3 classes, absent = 1");
+  log.event("segbench_iou_variant", c.corrected_iou
+                                        ? "corrected: set-level IoU of the event classes"
+                                        : "reference: per-sample mean over 3 classes, absent = 1");
   log.event("segbench_lr_schedule_variant", c.corrected_schedule ? "corrected" : "reference");
   log.event(key::kOptName, c.optimizer);
   log.event(key::kOptLr, c.start_lr);

@@ -175,8 +175,8 @@ TrainOutcome SegmentationTrainer::fit() {
     epoch_seconds_sum += seconds;
     ++epochs_timed;
     outcome.train_seconds += seconds;
-    outcome.samples_trained += static_cast<double>(parts_.train_batches->batches_per_epoch() *
-                                                   options_.samples_per_step);
+    outcome.samples_trained +=
+        static_cast<double>(parts_.train_batches->batches_per_epoch() * options_.samples_per_step);
     outcome.epochs_run = epoch;
     const double samples =
         static_cast<double>(parts_.train_batches->batches_per_epoch() * options_.samples_per_step);

@@ -31,6 +31,29 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
+/// --dist, --dist_timeout, --seed, --threads and --dry-run, shared by every driver.
+template <class Config>
+void add_runtime_options(CLI::App& app, Config& c) {
+  app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
+  app.add_option("--dist_timeout", c.dist_timeout, "seconds before a lost rank fails the run")
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "-1 = random")->capture_default_str();
+  app.add_option("--threads", c.threads, "torch intra-op threads (0 = default)")
+      ->capture_default_str();
+  app.add_flag("--dry-run,--dry_run", c.dry_run,
+               "print the resolved configuration and parameter count, then exit");
+}
+
+/// The MLPerf submission_* flags (org, platform, status, division).
+template <class Config>
+void add_submission_options(CLI::App& app, Config& c) {
+  app.add_option("--submission_org", c.submission_org)->capture_default_str();
+  app.add_option("--submission_platform", c.submission_platform);
+  app.add_option("--submission_status", c.submission_status)->capture_default_str();
+  app.add_option("--submission_division", c.submission_division, "auto | open | closed")
+      ->capture_default_str();
+}
+
 /// Parses, turning --help into exit(0) with usage and parse errors into ConfigError.
 void parse_or_throw(CLI::App& app, int argc, const char* const* argv);
 
