@@ -33,7 +33,15 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     Unet3D model(Unet3DOptions{.filters = filters});
     broadcast_tensors(model->parameters(), ctx);
-    GradientAverager averager(model->parameters(), ctx);
+    // SEGBENCH_GRAD_SYNC=overlap starts each bucket's allreduce as backward fills it; the
+    // "allreduce" figure is then the communication left waiting after backward.
+    const char* mode_env = std::getenv("SEGBENCH_GRAD_SYNC");
+    const std::string mode = mode_env ? mode_env : "after_backward";
+    // SEGBENCH_BUCKET_KB sets the bucket size (default 25 MiB, like PyTorch DDP).
+    const char* bucket_env = std::getenv("SEGBENCH_BUCKET_KB");
+    const std::size_t bucket_bytes =
+        bucket_env ? static_cast<std::size_t>(std::atoll(bucket_env)) << 10 : std::size_t{25} << 20;
+    GradientAverager averager(model->parameters(), ctx, bucket_bytes, gradient_sync_mode(mode));
     torch::optim::SGD sgd(model->parameters(),
                           torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true));
     torch::manual_seed(static_cast<uint64_t>(ctx.rank()));
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
     const at::Tensor y = at::randint(0, 3, {batch, 1, size, size, size}).to(at::kByte);
     const auto step = [&] {
       sgd.zero_grad();
+      averager.prepare_backward(true);
       dice_ce_loss(model->forward(x), y).backward();
       averager.average();
       sgd.step();
@@ -56,9 +65,9 @@ int main(int argc, char** argv) {
     const double sync_per_step = (averager.stats().seconds - sync_before) / steps;
     if (ctx.rank() == 0) {
       fmt::print(
-          "world {} ({}), per-rank batch {}x1x{}^3: {:.3f} s/step, {:.2f} samples/s, "
+          "world {} ({}, {}), per-rank batch {}x1x{}^3: {:.3f} s/step, {:.2f} samples/s, "
           "allreduce {:.3f} s/step ({:.1f}%), {:.2f} MB/step in {} buckets\n",
-          ctx.world_size(), ctx.backend_name(), batch, size, per_step,
+          ctx.world_size(), ctx.backend_name(), mode, batch, size, per_step,
           static_cast<double>(batch * ctx.world_size()) / per_step, sync_per_step,
           100.0 * sync_per_step / per_step, averager.stats().bytes_per_step / 1e6,
           averager.stats().buckets);

@@ -87,7 +87,8 @@ int run(const DeepcamConfig& cfg) {
                                    .eps = cfg.eps,
                                    .max_grad_norm = cfg.max_grad_norm},
                                   model->parameters());
-  GradientAverager gradients(model->parameters(), ctx);
+  GradientAverager gradients(model->parameters(), ctx, std::size_t{25} << 20,
+                             gradient_sync_mode(cfg.grad_sync));
   MeanIouTarget target(cfg.corrected_iou ? corrected_mean_iou(cfg.target_iou)
                                          : MeanIouOptions{.target = cfg.target_iou});
   const auto predict = [&](const at::Tensor& x) { return model->forward(x); };
@@ -115,6 +116,7 @@ int run(const DeepcamConfig& cfg) {
     model->train();
     return result;
   };
+  parts.before_backward = [&](bool will_step) { gradients.prepare_backward(will_step); };
   parts.reduce_gradients = [&] { gradients.average(); };
   parts.end_of_epoch = [&] { average_floating_tensors(model->buffers(), ctx); };
   parts.average_over_ranks = [&](double v) { return ctx.allreduce_sum(v) / ctx.world_size(); };

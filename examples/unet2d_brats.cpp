@@ -78,7 +78,8 @@ int run(const BratsConfig& cfg) {
                                    .betas = cfg.betas,
                                    .eps = cfg.eps},
                                   model->parameters());
-  GradientAverager gradients(model->parameters(), ctx);
+  GradientAverager gradients(model->parameters(), ctx, std::size_t{25} << 20,
+                             gradient_sync_mode(cfg.grad_sync));
   MeanDiceTarget target = brats_mean_dice_target(cfg.quality_target);
   EpochLrPolicy lr_policy({.type = cfg.scheduler,
                            .base_lr = cfg.learning_rate,
@@ -115,6 +116,7 @@ int run(const BratsConfig& cfg) {
     lr_policy.observe(result.quality);
     return result;
   };
+  parts.before_backward = [&](bool will_step) { gradients.prepare_backward(will_step); };
   parts.reduce_gradients = [&] { gradients.average(); };
   parts.average_over_ranks = [&](double v) { return ctx.allreduce_sum(v) / ctx.world_size(); };
   parts.log = &log;

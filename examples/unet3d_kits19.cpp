@@ -83,7 +83,8 @@ int run(const Unet3dConfig& cfg) {
   auto optimizer = make_optimizer(
       {cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.lamb_betas},
       model->parameters());
-  GradientAverager gradients(model->parameters(), ctx);
+  GradientAverager gradients(model->parameters(), ctx, std::size_t{25} << 20,
+                             gradient_sync_mode(cfg.grad_sync));
   MeanDiceTarget target(cfg.quality_threshold);
   const SlidingWindowOptions window{.roi = cfg.val_input_shape,
                                     .overlap = cfg.overlap,
@@ -113,6 +114,7 @@ int run(const Unet3dConfig& cfg) {
     model->train();
     return result;
   };
+  parts.before_backward = [&](bool will_step) { gradients.prepare_backward(will_step); };
   parts.reduce_gradients = [&] { gradients.average(); };
   parts.average_over_ranks = [&](double v) { return ctx.allreduce_sum(v) / ctx.world_size(); };
   parts.log = &log;

@@ -157,6 +157,7 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"cache_dataset", c.cache_dataset},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
+          {"grad_sync", c.grad_sync},
           {"seed", c.seed},
           {"threads", c.threads}};
 }

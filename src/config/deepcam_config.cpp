@@ -191,6 +191,7 @@ nlohmann::json to_json(const DeepcamConfig& c) {
           {"num_workers", c.num_workers},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
+          {"grad_sync", c.grad_sync},
           {"seed", c.seed},
           {"threads", c.threads},
           {"submission_org", c.submission_org},

@@ -203,6 +203,7 @@ nlohmann::json to_json(const Unet3dConfig& c) {
           {"windows_per_batch", c.windows_per_batch},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
+          {"grad_sync", c.grad_sync},
           {"seed", c.seed},
           {"threads", c.threads},
           {"submission_org", c.submission_org},

@@ -173,6 +173,17 @@ void GlooContext::allreduce_sum(at::Tensor& tensor) {
   });
 }
 
+PendingCollective GlooContext::allreduce_sum_async(at::Tensor& tensor) {
+  SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu() && tensor.is_contiguous(),
+                 DistributedError,
+                 "rank {}/{}: asynchronous allreduce needs a contiguous CPU tensor", rank_, world_);
+  std::vector<at::Tensor> tensors{tensor};
+  c10::intrusive_ptr<std::remove_reference_t<decltype(*impl_->group->allreduce(tensors))>> work;
+  collective("allreduce",
+             [&] { work = impl_->group->allreduce(tensors, c10d::AllreduceOptions{}); });
+  return PendingCollective([this, work] { collective("allreduce", [&] { work->wait(); }); });
+}
+
 double GlooContext::allreduce_sum(double value) {
   at::Tensor scalar = at::empty({1}, at::kDouble);
   scalar.data_ptr<double>()[0] = value;

@@ -1,5 +1,7 @@
 #include "segbench/dist/mpi_context.hpp"
 
+#include <memory>
+
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/preflight.hpp"
 #include "segbench/error.hpp"
@@ -120,6 +122,23 @@ void MpiContext::allreduce_sum(at::Tensor& tensor) {
                           MPI_COMM_WORLD),
             rank_, world_, "allreduce");
   if (!dense.is_same(tensor)) tensor.copy_(dense);
+}
+
+PendingCollective MpiContext::allreduce_sum_async(at::Tensor& tensor) {
+  check_cpu(tensor, rank_, world_, "allreduce");
+  const MPI_Datatype type = sum_type(tensor.scalar_type());
+  SEGBENCH_CHECK(type != MPI_DATATYPE_NULL && tensor.is_contiguous(), DistributedError,
+                 "rank {}/{}: asynchronous MPI allreduce needs a contiguous float, double, int32 "
+                 "or int64 tensor, found {}",
+                 rank_, world_, c10::toString(tensor.scalar_type()));
+  auto request = std::make_shared<MPI_Request>();
+  check_mpi(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(),
+                           checked_count(tensor.numel(), rank_, world_, "allreduce"), type, MPI_SUM,
+                           MPI_COMM_WORLD, request.get()),
+            rank_, world_, "allreduce");
+  return PendingCollective([request, rank = rank_, world = world_] {
+    check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), rank, world, "allreduce");
+  });
 }
 
 double MpiContext::allreduce_sum(double value) {

@@ -79,8 +79,10 @@ SegmentationTrainer::EpochStats SegmentationTrainer::train_one_epoch(int64_t epo
           "checkpoint was written for this epoch",
           value, epoch, iteration));
     }
+    const bool will_step = (iteration + 1) % options_.ga_steps == 0;
+    if (parts_.before_backward) parts_.before_backward(will_step);
     (loss / static_cast<double>(options_.ga_steps)).backward();
-    if ((iteration + 1) % options_.ga_steps == 0) {
+    if (will_step) {
       parts_.reduce_gradients();
       if (options_.lr_at_step) set_learning_rate(optimizer, options_.lr_at_step(optimizer_steps_));
       optimizer.step();

@@ -61,6 +61,7 @@ struct BratsConfig {
   // Runtime.
   std::string dist = "auto";
   int64_t dist_timeout = 60;
+  std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
   int64_t seed = 1;
   int64_t threads = 0;
   bool dry_run = false;

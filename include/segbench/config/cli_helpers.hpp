@@ -31,11 +31,16 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
-/// --dist, --dist_timeout, --seed, --threads and --dry-run, shared by every driver.
+/// --dist, --dist_timeout, --grad_sync, --seed, --threads and --dry-run, shared by every
+/// driver.
 template <class Config>
 void add_runtime_options(CLI::App& app, Config& c) {
   app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
   app.add_option("--dist_timeout", c.dist_timeout, "seconds before a lost rank fails the run")
+      ->capture_default_str();
+  app.add_option("--grad_sync", c.grad_sync,
+                 "after_backward | overlap (allreduce buckets as backward fills them)")
+      ->check(CLI::IsMember({"after_backward", "overlap"}))
       ->capture_default_str();
   app.add_option("--seed", c.seed, "-1 = random")->capture_default_str();
   app.add_option("--threads", c.threads, "torch intra-op threads (0 = default)")

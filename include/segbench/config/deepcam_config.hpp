@@ -56,7 +56,8 @@ struct DeepcamConfig {
   int64_t num_workers = 1;  ///< loader threads (reference: min(max_inter_threads, batch))
   std::string dist = "auto";
   int64_t dist_timeout = 60;
-  int64_t seed = 333;  ///< -1 = draw from std::random_device
+  std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
+  int64_t seed = 333;                        ///< -1 = draw from std::random_device
   int64_t threads = 0;
   bool dry_run = false;
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "segbench/concepts/distributed.hpp"
+#include "segbench/dist/pending_collective.hpp"
 
 namespace segbench {
 
@@ -24,6 +25,12 @@ class AnyContext {
   std::string backend_name() const { return self_->backend_name(); }
   void allreduce_sum(at::Tensor& tensor) { self_->allreduce_sum(tensor); }
   double allreduce_sum(double value) { return self_->allreduce_sum(value); }
+  /// Starts a sum-allreduce of a contiguous tensor and returns at once; the tensor must stay
+  /// alive and untouched until wait(). Contexts without asynchronous collectives finish it
+  /// before returning.
+  PendingCollective allreduce_sum_async(at::Tensor& tensor) {
+    return self_->allreduce_sum_async(tensor);
+  }
   void broadcast(at::Tensor& tensor, int root) { self_->broadcast(tensor, root); }
   void barrier() { self_->barrier(); }
   /// Start-up checks of multi-rank contexts (no-ops for a world of one).
@@ -39,6 +46,7 @@ class AnyContext {
     virtual std::string backend_name() const = 0;
     virtual void allreduce_sum(at::Tensor&) = 0;
     virtual double allreduce_sum(double) = 0;
+    virtual PendingCollective allreduce_sum_async(at::Tensor&) = 0;
     virtual void broadcast(at::Tensor&, int) = 0;
     virtual void barrier() = 0;
     virtual void preflight() = 0;
@@ -53,6 +61,14 @@ class AnyContext {
     std::string backend_name() const override { return context.backend_name(); }
     void allreduce_sum(at::Tensor& t) override { context.allreduce_sum(t); }
     double allreduce_sum(double v) override { return context.allreduce_sum(v); }
+    PendingCollective allreduce_sum_async(at::Tensor& t) override {
+      if constexpr (requires { context.allreduce_sum_async(t); }) {
+        return context.allreduce_sum_async(t);
+      } else {
+        context.allreduce_sum(t);
+        return {};
+      }
+    }
     void broadcast(at::Tensor& t, int root) override { context.broadcast(t, root); }
     void barrier() override { context.barrier(); }
     void preflight() override {

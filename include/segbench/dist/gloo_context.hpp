@@ -2,6 +2,8 @@
 // The c10d headers stay in the .cpp: this header is tensor tier only.
 #pragma once
 
+#include "segbench/dist/pending_collective.hpp"
+
 #include <ATen/core/Tensor.h>
 
 #include <chrono>
@@ -33,6 +35,8 @@ class GlooContext {
   /// In place; any dtype Gloo sums (float, double, int, ...), CPU tensors.
   void allreduce_sum(at::Tensor& tensor);
   double allreduce_sum(double value);
+  /// Starts the allreduce of a contiguous tensor; wait() on the result before reading it.
+  PendingCollective allreduce_sum_async(at::Tensor& tensor);
   void broadcast(at::Tensor& tensor, int root);
   void barrier();
 

@@ -1,6 +1,8 @@
 // A DistributedContext over MPI_COMM_WORLD (CPU tensors). <mpi.h> stays in the .cpp.
 #pragma once
 
+#include "segbench/dist/pending_collective.hpp"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -28,6 +30,8 @@ class MpiContext {
   /// In place, on CPU tensors of float, double, int32 or int64.
   void allreduce_sum(at::Tensor& tensor);
   double allreduce_sum(double value);
+  /// Starts the allreduce of a contiguous tensor; wait() on the result before reading it.
+  PendingCollective allreduce_sum_async(at::Tensor& tensor);
   /// Any dtype (copied as bytes), CPU tensors.
   void broadcast(at::Tensor& tensor, int root);
   void barrier();

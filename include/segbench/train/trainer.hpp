@@ -53,8 +53,10 @@ struct TrainerParts {
   std::function<void()> end_of_epoch;
   BatchSource* train_batches = nullptr;
   std::function<EvalResult(int64_t epoch)> evaluate;
-  /// Multi-rank hooks (identity for one process): average gradients before the optimizer
-  /// step, and average a scalar over ranks.
+  /// Multi-rank hooks (identity for one process): announce each backward (true when the
+  /// optimizer steps after it, for overlapped gradient communication), average gradients
+  /// before the optimizer step, and average a scalar over ranks.
+  std::function<void(bool will_step)> before_backward;
   std::function<void()> reduce_gradients;
   std::function<double(double)> average_over_ranks;
   mllog::Logger* log = nullptr;

@@ -17,6 +17,8 @@
 #include "segbench/losses/dice_ce.hpp"
 #include "segbench/metrics/dice.hpp"
 #include "segbench/models/unet3d.hpp"
+
+#include <string>
 #include "segbench/train/volume_evaluation.hpp"
 
 using namespace segbench;
@@ -37,8 +39,11 @@ at::Tensor flat_parameters(Unet3D& model) {
   return at::cat(pieces);
 }
 
-// Trains on samples [begin, end) of the fixed global batch; `sync` averages gradients.
-void train(Unet3D& model, int begin, int end, const std::function<void()>& sync) {
+// Trains on samples [begin, end) of the fixed global batch; `prepare` announces each backward,
+// `sync` averages gradients after it.
+void train(
+    Unet3D& model, int begin, int end, const std::function<void()>& sync,
+    const std::function<void()>& prepare = [] {}) {
   torch::manual_seed(1234);  // the same global batch on every rank
   const at::Tensor x = at::randn({kGlobalBatch, 1, 16, 16, 16});
   const at::Tensor y = at::randint(0, 3, {kGlobalBatch, 1, 16, 16, 16}).to(at::kByte);
@@ -46,6 +51,7 @@ void train(Unet3D& model, int begin, int end, const std::function<void()>& sync)
                         torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
   for (int step = 0; step < kSteps; ++step) {
     sgd.zero_grad();
+    prepare();
     dice_ce_loss(model->forward(x.slice(0, begin, end)), y.slice(0, begin, end)).backward();
     sync();
     sgd.step();
@@ -67,9 +73,14 @@ int main(int argc, char** argv) {
     // Different initial weights per rank: only the broadcast makes them agree.
     Unet3D model = make_model(100 + static_cast<uint64_t>(rank));
     broadcast_tensors(model->parameters(), ctx);
-    GradientAverager averager(model->parameters(), ctx, /*bucket_bytes=*/16 << 10);
+    const bool overlap = argc > 2 && std::string(argv[2]) == "overlap";
+    GradientAverager averager(
+        model->parameters(), ctx, /*bucket_bytes=*/16 << 10,
+        overlap ? GradientSyncMode::overlap : GradientSyncMode::after_backward);
     const int share = kGlobalBatch / world;
-    train(model, rank * share, (rank + 1) * share, [&] { averager.average(); });
+    train(
+        model, rank * share, (rank + 1) * share, [&] { averager.average(); },
+        [&] { averager.prepare_backward(true); });
 
     at::Tensor mine = flat_parameters(model);
     at::Tensor from_rank0 = mine.clone();
@@ -79,6 +90,8 @@ int main(int argc, char** argv) {
                    "rank {}/{}: {} rank(s) hold parameters that differ from rank 0 after {} steps",
                    rank, world, mismatching_ranks, kSteps);
 
+    SEGBENCH_CHECK(!overlap || averager.stats().buckets_launched_in_backward > 0, DistributedError,
+                   "rank {}/{}: overlap mode launched no bucket during backward", rank, world);
     Unet3D reference = make_model(100);  // rank 0's initial weights, one process, whole batch
     train(reference, 0, kGlobalBatch, [] {});
     const double max_diff = (mine - flat_parameters(reference)).abs().max().item<double>();
@@ -86,10 +99,12 @@ int main(int argc, char** argv) {
                    "rank {}/{}: parameters differ from the single-process run by {:.3g} (> 1e-5)",
                    rank, world, max_diff);
     fmt::print(
-        "dist_train_check {}: rank {}/{} passed ({} buckets, {} bytes/step, max |diff| vs "
+        "dist_train_check {} {}: rank {}/{} passed ({} buckets, {} launched during backward, {} "
+        "bytes/step, max |diff| vs "
         "one process {:.3g})\n",
-        ctx.backend_name(), rank, world, averager.stats().buckets, averager.stats().bytes_per_step,
-        max_diff);
+        ctx.backend_name(), overlap ? "overlap" : "after-backward", rank, world,
+        averager.stats().buckets, averager.stats().buckets_launched_in_backward,
+        averager.stats().bytes_per_step, max_diff);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "dist_train_check: rank {}: {}\n", rank, e.what());
