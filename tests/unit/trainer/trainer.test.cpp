@@ -48,6 +48,7 @@ struct Fixture {
   mllog::Logger log{fs::temp_directory_path() / "segbench-trainer-test.log", &mllog_text};
   std::vector<double> qualities;  // returned by successive evaluations
   std::vector<int64_t> evaluated_epochs;
+  std::vector<bool> backward_will_step;  // what before_backward was told, per backward
   std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> loss =
       [](const at::Tensor& logits, const at::Tensor& label) {
         return at::cross_entropy_loss(logits, label.squeeze(1).to(at::kLong));
@@ -66,6 +67,7 @@ struct Fixture {
     parts.optimizer = optimizer.get();
     parts.loss = loss;
     parts.train_batches = &batches;
+    parts.before_backward = [this](bool will_step) { backward_will_step.push_back(will_step); };
     parts.evaluate = [this](int64_t epoch) {
       evaluated_epochs.push_back(epoch);
       EvalResult r;
@@ -168,6 +170,18 @@ TEST_CASE("gradient accumulation steps the optimizer every ga_steps batches", "[
   CHECK(at::equal(before, f.model->parameters().front()));
   // The accumulated gradient is still there (not zeroed without a step).
   CHECK(f.model->parameters().front().grad().defined());
+  CHECK(f.backward_will_step == std::vector<bool>{false, false});
+}
+
+TEST_CASE("before_backward tells which backward ends an accumulation", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  TrainerOptions o;
+  o.max_epochs = 2;
+  o.ga_steps = 2;
+  f.fit(o);
+  CHECK(f.backward_will_step == std::vector<bool>{false, true, false, true});
 }
 
 TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[trainer]") {
