@@ -3,51 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <mutex>
-#include <optional>
-
 #include "segbench/data/npy_tensor.hpp"
+#include "segbench/data/sample_cache.hpp"
 #include "segbench/error.hpp"
 
 namespace segbench {
 
 namespace fs = std::filesystem;
-
-struct BratsDataset::Cache {
-  struct Slot {
-    std::mutex mutex;
-    std::optional<Sample> sample;
-  };
-  explicit Cache(std::size_t n) : slots(std::make_unique<Slot[]>(n)) {}
-  std::unique_ptr<Slot[]> slots;
-};
-
-namespace {
-
-const char* dtype_name(at::ScalarType type) {
-  switch (type) {
-    case at::kFloat:
-      return "float32";
-    case at::kDouble:
-      return "float64";
-    case at::kByte:
-      return "uint8";
-    case at::kChar:
-      return "int8";
-    case at::kShort:
-      return "int16";
-    case at::kInt:
-      return "int32";
-    case at::kLong:
-      return "int64";
-    case at::kBool:
-      return "bool";
-    default:
-      return "other";
-  }
-}
-
-}  // namespace
 
 Sample load_brats_case(const fs::path& dir, const std::string& case_id, std::int64_t channels) {
   const fs::path image_path = dir / (case_id + "_x.npy");
@@ -57,13 +19,13 @@ Sample load_brats_case(const fs::path& dir, const std::string& case_id, std::int
   const at::Tensor& label = sample.label;
   SEGBENCH_CHECK(image.scalar_type() == at::kFloat, DataError,
                  "{}: image has dtype {}, expected float32", image_path.string(),
-                 dtype_name(image.scalar_type()));
+                 numpy_dtype_name(image.scalar_type()));
   SEGBENCH_CHECK(image.dim() == 4 && image.size(0) == channels, DataError,
                  "{}: image has shape [{}], expected ({}, D, H, W)", image_path.string(),
                  fmt::join(image.sizes(), ", "), channels);
   SEGBENCH_CHECK(label.scalar_type() == at::kByte, DataError,
                  "{}: label has dtype {}, expected uint8", label_path.string(),
-                 dtype_name(label.scalar_type()));
+                 numpy_dtype_name(label.scalar_type()));
   SEGBENCH_CHECK(label.dim() == 4 && label.size(0) == 1, DataError,
                  "{}: label has shape [{}], expected (1, D, H, W)", label_path.string(),
                  fmt::join(label.sizes(), ", "));
@@ -79,7 +41,7 @@ BratsDataset::BratsDataset(fs::path dir, std::vector<std::string> case_ids, bool
     : dir_(std::move(dir)),
       case_ids_(std::move(case_ids)),
       channels_(channels),
-      cache_(cache_in_memory ? std::make_unique<Cache>(case_ids_.size()) : nullptr) {
+      cache_(cache_in_memory ? std::make_unique<SampleCache>(case_ids_.size()) : nullptr) {
   SEGBENCH_CHECK(channels_ >= 1, ConfigError, "BratsDataset: expected channels >= 1, found {}",
                  channels_);
 }
@@ -105,10 +67,7 @@ fs::path BratsDataset::label_path(std::size_t i) const {
 Sample BratsDataset::get(std::size_t i) const {
   const std::string id = case_id(i);
   if (!cache_) return load_brats_case(dir_, id, channels_);
-  auto& slot = cache_->slots[i];
-  std::lock_guard lock(slot.mutex);  // one lock per case: different cases load in parallel
-  if (!slot.sample) slot.sample = load_brats_case(dir_, id, channels_);
-  return *slot.sample;
+  return cache_->get(i, [&] { return load_brats_case(dir_, id, channels_); });
 }
 
 }  // namespace segbench

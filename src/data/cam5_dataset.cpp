@@ -28,18 +28,10 @@ struct Source {
   std::string label_name;
 };
 
-struct Normalizer {
-  const std::vector<int>& channels;
-  const std::vector<float>& shift;
-  const std::vector<float>& scale;
-  const fs::path& stats_path;
-  std::size_t stats_channels;
-};
-
 template <class LabelT>
 Sample assemble(const Source& src, std::span<const std::size_t> data_shape, const float* data,
                 std::span<const std::size_t> label_shape, const LabelT* labels,
-                const Normalizer& norm, std::string case_id) {
+                const detail::Cam5ChannelScaling& norm, std::string case_id) {
   SEGBENCH_CHECK(data_shape.size() == 3, DataError, "{}: {}: expected shape (H, W, C), found {}",
                  src.data_file.string(), src.data_name, io::shape_string(data_shape));
   const std::size_t h = data_shape[0], w = data_shape[1], c_in = data_shape[2];
@@ -97,8 +89,13 @@ Sample assemble(const Source& src, std::span<const std::size_t> data_shape, cons
   return {std::move(image), std::move(label), std::move(case_id)};
 }
 
-void check_channels(const std::vector<int>& channels) {
+detail::Cam5ChannelScaling load_channel_scaling(const fs::path& stats_path,
+                                                std::vector<int> channels) {
   SEGBENCH_CHECK(!channels.empty(), ConfigError, "cam5 dataset: expected at least one channel");
+  const prep::Cam5MinMax stats = prep::read_cam5_stats(stats_path, channels);
+  prep::Cam5Normalization norm = prep::cam5_normalization(stats);
+  return {stats_path, std::move(channels), stats.channel_count, std::move(norm.shift),
+          std::move(norm.scale)};
 }
 
 /// Labels of a .npy file as int64 with a check for integral values (any numeric dtype).
@@ -177,14 +174,7 @@ std::vector<int> all_cam5_channels() {
 
 Cam5Hdf5Dataset::Cam5Hdf5Dataset(std::vector<fs::path> files, const fs::path& stats_path,
                                  std::vector<int> channels)
-    : files_(std::move(files)), stats_path_(stats_path), channels_(std::move(channels)) {
-  check_channels(channels_);
-  const prep::Cam5MinMax stats = prep::read_cam5_stats(stats_path_, channels_);
-  stats_channels_ = stats.channel_count;
-  prep::Cam5Normalization norm = prep::cam5_normalization(stats);
-  shift_ = std::move(norm.shift);
-  scale_ = std::move(norm.scale);
-}
+    : files_(std::move(files)), scaling_(load_channel_scaling(stats_path, std::move(channels))) {}
 
 const fs::path& Cam5Hdf5Dataset::file(std::size_t i) const {
   SEGBENCH_CHECK(i < files_.size(), DataError, "Cam5Hdf5Dataset: index {} out of range (size {})",
@@ -203,19 +193,13 @@ Sample Cam5Hdf5Dataset::get(std::size_t i) const {
   const io::H5Array<std::int64_t> labels = reader.read_int64("climate/labels_0");
   const Source source{path, "dataset climate/data", path, "dataset climate/labels_0"};
   return assemble(source, data.shape, data.values.data(), labels.shape, labels.values.data(),
-                  {channels_, shift_, scale_, stats_path_, stats_channels_}, case_id(i));
+                  scaling_, case_id(i));
 }
 
 Cam5NpyDataset::Cam5NpyDataset(std::vector<fs::path> data_files, const fs::path& stats_path,
                                std::vector<int> channels)
-    : files_(std::move(data_files)), stats_path_(stats_path), channels_(std::move(channels)) {
-  check_channels(channels_);
-  const prep::Cam5MinMax stats = prep::read_cam5_stats(stats_path_, channels_);
-  stats_channels_ = stats.channel_count;
-  prep::Cam5Normalization norm = prep::cam5_normalization(stats);
-  shift_ = std::move(norm.shift);
-  scale_ = std::move(norm.scale);
-}
+    : files_(std::move(data_files)),
+      scaling_(load_channel_scaling(stats_path, std::move(channels))) {}
 
 const fs::path& Cam5NpyDataset::file(std::size_t i) const {
   SEGBENCH_CHECK(i < files_.size(), DataError, "Cam5NpyDataset: index {} out of range (size {})", i,
@@ -243,7 +227,7 @@ Sample Cam5NpyDataset::get(std::size_t i) const {
   const std::vector<std::int64_t> label_values = npy_labels(labels, label_path);
   const Source source{path, "data", label_path, "labels"};
   return assemble(source, data.shape, data.data<float>(), labels.shape, label_values.data(),
-                  {channels_, shift_, scale_, stats_path_, stats_channels_}, case_id(i));
+                  scaling_, case_id(i));
 }
 
 }  // namespace segbench

@@ -1,56 +1,21 @@
 #include "segbench/data/kits19_dataset.hpp"
 
 #include "segbench/data/npy_tensor.hpp"
+#include "segbench/data/sample_cache.hpp"
 #include "segbench/error.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <mutex>
-#include <optional>
-
 namespace segbench {
 
-struct Kits19Dataset::Cache {
-  struct Slot {
-    std::mutex mutex;
-    std::optional<Sample> sample;
-  };
-  explicit Cache(std::size_t n) : slots(std::make_unique<Slot[]>(n)) {}
-  std::unique_ptr<Slot[]> slots;
-};
-
 namespace {
-
-/// numpy's dtype names, as the .npy files were written by numpy.
-std::string numpy_name(at::ScalarType type) {
-  switch (type) {
-    case at::kFloat:
-      return "float32";
-    case at::kDouble:
-      return "float64";
-    case at::kByte:
-      return "uint8";
-    case at::kChar:
-      return "int8";
-    case at::kShort:
-      return "int16";
-    case at::kInt:
-      return "int32";
-    case at::kLong:
-      return "int64";
-    case at::kBool:
-      return "bool";
-    default:
-      return c10::toString(type);
-  }
-}
 
 void check_volume(const at::Tensor& tensor, at::ScalarType expected_dtype, const char* role,
                   const CaseFiles& files, const std::filesystem::path& path) {
   SEGBENCH_CHECK(tensor.scalar_type() == expected_dtype, DataError,
                  "{}: {} {} has dtype {}, expected {}", files.case_id, role, path.string(),
-                 numpy_name(tensor.scalar_type()), numpy_name(expected_dtype));
+                 numpy_dtype_name(tensor.scalar_type()), numpy_dtype_name(expected_dtype));
   SEGBENCH_CHECK(tensor.dim() == 4 && tensor.size(0) == 1, DataError,
                  "{}: {} {} has shape [{}], expected (1, D, H, W)", files.case_id, role,
                  path.string(), fmt::join(tensor.sizes(), ", "));
@@ -71,7 +36,7 @@ Sample load_kits19_case(const CaseFiles& files) {
 
 Kits19Dataset::Kits19Dataset(std::vector<CaseFiles> cases, bool cache_in_memory)
     : cases_(std::move(cases)),
-      cache_(cache_in_memory ? std::make_unique<Cache>(cases_.size()) : nullptr) {}
+      cache_(cache_in_memory ? std::make_unique<SampleCache>(cases_.size()) : nullptr) {}
 
 Kits19Dataset::~Kits19Dataset() = default;
 Kits19Dataset::Kits19Dataset(Kits19Dataset&&) noexcept = default;
@@ -90,10 +55,7 @@ std::string Kits19Dataset::case_id(std::size_t i) const {
 Sample Kits19Dataset::get(std::size_t i) const {
   const CaseFiles& case_files = files(i);
   if (!cache_) return load_kits19_case(case_files);
-  auto& slot = cache_->slots[i];
-  std::lock_guard lock(slot.mutex);  // one lock per case: different cases load in parallel
-  if (!slot.sample) slot.sample = load_kits19_case(case_files);
-  return *slot.sample;
+  return cache_->get(i, [&] { return load_kits19_case(case_files); });
 }
 
 }  // namespace segbench

@@ -110,4 +110,27 @@ void write_npy_tensor(const std::filesystem::path& path, const at::Tensor& tenso
   io::write_npy(path, dtype, shape, cpu.data_ptr());
 }
 
+std::string numpy_dtype_name(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat:
+      return "float32";
+    case at::kDouble:
+      return "float64";
+    case at::kByte:
+      return "uint8";
+    case at::kChar:
+      return "int8";
+    case at::kShort:
+      return "int16";
+    case at::kInt:
+      return "int32";
+    case at::kLong:
+      return "int64";
+    case at::kBool:
+      return "bool";
+    default:
+      return c10::toString(type);
+  }
+}
+
 }  // namespace segbench

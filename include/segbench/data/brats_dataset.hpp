@@ -13,6 +13,8 @@
 
 namespace segbench {
 
+class SampleCache;
+
 class BratsDataset {
  public:
   /// `case_ids` name files in `dir` ("BRATS_001" → BRATS_001_x.npy, BRATS_001_y.npy).
@@ -37,11 +39,10 @@ class BratsDataset {
   std::filesystem::path label_path(std::size_t i) const;
 
  private:
-  struct Cache;
   std::filesystem::path dir_;
   std::vector<std::string> case_ids_;
   std::int64_t channels_;
-  std::unique_ptr<Cache> cache_;  // null when not caching
+  std::unique_ptr<SampleCache> cache_;  // null when not caching
 };
 
 static_assert(Dataset<BratsDataset>);

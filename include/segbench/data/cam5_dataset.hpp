@@ -29,6 +29,19 @@ std::vector<std::filesystem::path> list_cam5_npy_samples(const std::filesystem::
 /// All 16 CAM5 channels, the reference's default --channels.
 std::vector<int> all_cam5_channels();
 
+namespace detail {
+
+/// What both CAM5 datasets apply to every sample: the selected channels and their min-max
+/// scaling from stats.h5 (read once, at construction).
+struct Cam5ChannelScaling {
+  std::filesystem::path stats_path;
+  std::vector<int> channels;
+  std::size_t stats_channels = 0;  ///< channel count stats.h5 describes
+  std::vector<float> shift, scale;
+};
+
+}  // namespace detail
+
 class Cam5Hdf5Dataset {
  public:
   /// Reads minval/maxval for `channels` from `stats_path` at once (DataError when missing,
@@ -41,14 +54,11 @@ class Cam5Hdf5Dataset {
   Sample get(std::size_t i) const;
   std::string case_id(std::size_t i) const;
   const std::filesystem::path& file(std::size_t i) const;
-  const std::vector<int>& channels() const { return channels_; }
+  const std::vector<int>& channels() const { return scaling_.channels; }
 
  private:
   std::vector<std::filesystem::path> files_;
-  std::filesystem::path stats_path_;
-  std::vector<int> channels_;
-  std::size_t stats_channels_ = 0;
-  std::vector<float> shift_, scale_;
+  detail::Cam5ChannelScaling scaling_;
 };
 
 class Cam5NpyDataset {
@@ -67,10 +77,7 @@ class Cam5NpyDataset {
 
  private:
   std::vector<std::filesystem::path> files_;
-  std::filesystem::path stats_path_;
-  std::vector<int> channels_;
-  std::size_t stats_channels_ = 0;
-  std::vector<float> shift_, scale_;
+  detail::Cam5ChannelScaling scaling_;
 };
 
 static_assert(Dataset<Cam5Hdf5Dataset>);

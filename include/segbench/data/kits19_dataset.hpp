@@ -11,6 +11,8 @@
 
 namespace segbench {
 
+class SampleCache;
+
 class Kits19Dataset {
  public:
   /// With cache_in_memory each case is read once, on first get(), and kept. get() may be
@@ -31,9 +33,8 @@ class Kits19Dataset {
   const CaseFiles& files(std::size_t i) const;
 
  private:
-  struct Cache;
   std::vector<CaseFiles> cases_;
-  std::unique_ptr<Cache> cache_;  // null when not caching
+  std::unique_ptr<SampleCache> cache_;  // null when not caching
 };
 
 static_assert(Dataset<Kits19Dataset>);

@@ -7,12 +7,16 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
+#include <string>
 
 namespace segbench {
 
 /// Takes ownership of the array's bytes without copying them. uint16 (which LibTorch 1.13
 /// lacks) is widened to int32; every other npy dtype maps to its torch equal.
 at::Tensor to_tensor(io::NpyArray&& array);
+
+/// numpy's name of a tensor dtype ("float32", "uint8", ...), for messages about .npy files.
+std::string numpy_dtype_name(at::ScalarType type);
 
 /// read_npy + to_tensor; errors name the file.
 at::Tensor read_npy_tensor(const std::filesystem::path& path);
