@@ -48,11 +48,20 @@ int run(const DeepcamConfig& cfg) {
                env.world_size, resolve_backend(dist, env), env.rank, env.local_rank);
     fmt::print("launcher: {}\nseed: {}\nplatform: {}\nbatchnorm layers: {}\nparameters: {}\n",
                env.describe(), seed, platform, model->batch_norm_count(), count_parameters(*model));
+    const int64_t first = env.rank / cfg.batchnorm_group_size * cfg.batchnorm_group_size;
+    fmt::print("batchnorm statistics: {}\n",
+               cfg.batchnorm_group_size == 1 ? std::string("per rank")
+                                             : fmt::format("synchronised over ranks {}-{}", first,
+                                                           first + cfg.batchnorm_group_size - 1));
     return 0;
   }
   AnyContext ctx = make_context(dist, env);
   ctx.check_same_config(std::hash<std::string>{}(to_json(cfg).dump()) ^
                         static_cast<uint64_t>(seed));
+  if (cfg.batchnorm_group_size > 1) {
+    model->set_batchnorm_group(std::make_shared<AnyContext>(
+        batchnorm_group(ctx, static_cast<int>(cfg.batchnorm_group_size))));
+  }
   broadcast_tensors(model->parameters(), ctx);
   broadcast_tensors(model->buffers(), ctx);
 

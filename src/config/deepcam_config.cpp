@@ -67,12 +67,10 @@ void validate(const DeepcamConfig& c) {
   SEGBENCH_CHECK(c.lr_warmup_steps >= 0 && c.lr_warmup_factor >= 1, ConfigError,
                  "--lr_warmup_steps must be >= 0 and --lr_warmup_factor >= 1, got {} / {}",
                  c.lr_warmup_steps, c.lr_warmup_factor);
-  // Synchronised BatchNorm over groups of ranks is not implemented: every rank normalises
-  // its own batch and running statistics are averaged over all ranks after each epoch.
-  SEGBENCH_CHECK(c.batchnorm_group_size == 1, ConfigError,
-                 "--batchnorm_group_size {} is not supported (only 1: per-rank BatchNorm with "
-                 "running statistics averaged over ranks each epoch)",
-                 c.batchnorm_group_size);
+  // 1: every rank normalises its own batch; > 1: statistics synchronised over groups of that
+  // many consecutive ranks (checked against the world size when the groups form).
+  SEGBENCH_CHECK(c.batchnorm_group_size >= 1, ConfigError,
+                 "--batchnorm_group_size must be >= 1, got {}", c.batchnorm_group_size);
   SEGBENCH_CHECK(c.dist_timeout > 0, ConfigError, "--dist_timeout must be > 0 s, got {}",
                  c.dist_timeout);
   SEGBENCH_CHECK(c.submission_division == "auto" || c.submission_division == "open" ||

@@ -33,8 +33,11 @@ static_assert(DistributedContext<GlooContext>);
 
 struct GlooContext::Impl {
   c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> options;  // reused by subgroups
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
-  int failures = 0;  // collectives that failed so far (keys of the lost-rank check-in)
+  int first_rank = 0;  // world rank of this group's rank 0 (0 for the world itself)
+  int failures = 0;    // collectives that failed so far (keys of the lost-rank check-in)
+  int subgroups = 0;   // subgroups formed so far: a fresh store prefix for each one
 };
 
 namespace {
@@ -48,14 +51,13 @@ std::string reason(const std::exception& e) {
 
 // Runs one c10d call; any failure becomes a DistributedError that names rank, world and step.
 template <class Fn>
-void guarded(int rank, int world, std::string_view operation, std::string_view hint, Fn&& fn) {
+void guarded(std::string_view who, std::string_view operation, std::string_view hint, Fn&& fn) {
   try {
     fn();
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw DistributedError(
-        fmt::format("rank {}/{}: {} failed ({}): {}", rank, world, operation, hint, reason(e)));
+    throw DistributedError(fmt::format("{}: {} failed ({}): {}", who, operation, hint, reason(e)));
   }
 }
 
@@ -64,7 +66,7 @@ constexpr auto kCheckInWindow = std::chrono::seconds(3);
 // After a collective failed: every surviving rank checks in under a fresh key of the
 // rendezvous store; ranks that do not check in within kCheckInWindow are reported as lost
 // (exited, crashed or hung). If the store itself is gone, rank 0 (its host) is the lost one.
-std::string lost_ranks(c10d::Store& store, int rank, int world, int failure) {
+std::string lost_ranks(c10d::Store& store, int rank, int world, int first_rank, int failure) {
   const auto key = [failure](int r) { return fmt::format("segbench_alive/{}/{}", failure, r); };
   std::vector<int> missing;
   try {
@@ -73,14 +75,14 @@ std::string lost_ranks(c10d::Store& store, int rank, int world, int failure) {
     do {
       missing.clear();
       for (int r = 0; r < world; ++r) {
-        if (r != rank && !store.check({key(r)})) missing.push_back(r);
+        if (r != rank && !store.check({key(r)})) missing.push_back(first_rank + r);
       }
       if (missing.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (std::chrono::steady_clock::now() < deadline);
   } catch (const std::exception&) {
-    return rank == 0 ? "the rendezvous store on this rank failed"
-                     : "lost rank 0 (the rendezvous store it hosts is unreachable)";
+    return rank + first_rank == 0 ? "the rendezvous store on this rank failed"
+                                  : "lost rank 0 (the rendezvous store it hosts is unreachable)";
   }
   if (missing.empty()) return "every rank is still alive (transient network error?)";
   return fmt::format("lost rank{} {} (no sign of life within {} s)", missing.size() > 1 ? "s" : "",
@@ -99,7 +101,11 @@ void on_contiguous(at::Tensor& tensor, Fn&& fn) {
 }  // namespace
 
 GlooContext::GlooContext(int rank, int world, int local_rank, std::unique_ptr<Impl> impl)
-    : rank_(rank), world_(world), local_rank_(local_rank), impl_(std::move(impl)) {}
+    : rank_(rank),
+      world_(world),
+      local_rank_(local_rank),
+      world_of_job_(world),
+      impl_(std::move(impl)) {}
 GlooContext::GlooContext(GlooContext&&) noexcept = default;
 GlooContext& GlooContext::operator=(GlooContext&&) noexcept = default;
 GlooContext::~GlooContext() = default;
@@ -125,7 +131,8 @@ GlooContext GlooContext::create(int rank, int world, const std::string& master_a
                               endpoint, timeout.count());
   const std::string store_hint =
       rank == 0 ? "is the port in use?" : "is rank 0 running at that address?";
-  guarded(rank, world, store_step, store_hint, [&] {
+  const std::string who = fmt::format("rank {}/{}", rank, world);
+  guarded(who, store_step, store_hint, [&] {
     c10d::TCPStoreOptions options;
     options.port = static_cast<std::uint16_t>(master_port);
     options.isServer = rank == 0;
@@ -138,15 +145,46 @@ GlooContext GlooContext::create(int rank, int world, const std::string& master_a
   auto impl = std::make_unique<Impl>();
   const std::string group_hint =
       fmt::format("did all {} ranks start with this master address and port?", world);
-  guarded(rank, world, fmt::format("forming the Gloo group through {}", endpoint), group_hint, [&] {
+  guarded(who, fmt::format("forming the Gloo group through {}", endpoint), group_hint, [&] {
     auto prefixed = c10::make_intrusive<c10d::PrefixStore>("segbench_gloo", store);
-    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(master_addr));
-    options->threads = 1;
-    impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, world, options);
+    impl->options = c10d::ProcessGroupGloo::Options::create(timeout);
+    impl->options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(master_addr));
+    impl->options->threads = 1;
+    impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, world, impl->options);
   });
   impl->store = store;
   return GlooContext(rank, world, local_rank < 0 ? rank : local_rank, std::move(impl));
+}
+
+std::string GlooContext::who() const {
+  const int first = impl_->first_rank;
+  if (first == 0 && world_ == world_of_job_) return fmt::format("rank {}/{}", rank_, world_);
+  return fmt::format("rank {} ({}/{} of the group of ranks {}-{})", first + rank_, rank_, world_,
+                     first, first + world_ - 1);
+}
+
+GlooContext GlooContext::subgroup(int group_size) {
+  SEGBENCH_CHECK(group_size >= 1 && world_ % group_size == 0, ConfigError,
+                 "{}: a group size must divide the world size {}, found {}", who(), world_,
+                 group_size);
+  const int group_index = rank_ / group_size;
+  const int group_rank = rank_ % group_size;
+  auto impl = std::make_unique<Impl>();
+  impl->store = c10::make_intrusive<c10d::PrefixStore>(
+      fmt::format("segbench_group/{}/{}/{}", impl_->subgroups++, group_size, group_index),
+      impl_->store);
+  impl->options = impl_->options;
+  impl->first_rank = impl_->first_rank + group_index * group_size;
+  const int first = impl->first_rank;
+  guarded(who(),
+          fmt::format("forming the Gloo group of ranks {}-{}", first, first + group_size - 1),
+          "did every rank of the group start it?", [&] {
+            impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, group_rank,
+                                                                      group_size, impl->options);
+          });
+  GlooContext group(group_rank, group_size, local_rank_, std::move(impl));
+  group.world_of_job_ = world_of_job_;
+  return group;
 }
 
 template <class Fn>
@@ -156,15 +194,15 @@ void GlooContext::collective(std::string_view operation, Fn&& fn) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    const std::string lost = lost_ranks(*impl_->store, rank_, world_, impl_->failures++);
-    throw DistributedError(
-        fmt::format("rank {}/{}: {} failed: {}: {}", rank_, world_, operation, lost, reason(e)));
+    const std::string lost =
+        lost_ranks(*impl_->store, rank_, world_, impl_->first_rank, impl_->failures++);
+    throw DistributedError(fmt::format("{}: {} failed: {}: {}", who(), operation, lost, reason(e)));
   }
 }
 
 void GlooContext::allreduce_sum(at::Tensor& tensor) {
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
-                 "rank {}/{}: allreduce needs a defined CPU tensor, found {}", rank_, world_,
+                 "{}: allreduce needs a defined CPU tensor, found {}", who(),
                  tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
   collective("allreduce", [&] {
     on_contiguous(tensor, [&](std::vector<at::Tensor>& tensors) {
@@ -175,8 +213,8 @@ void GlooContext::allreduce_sum(at::Tensor& tensor) {
 
 PendingCollective GlooContext::allreduce_sum_async(at::Tensor& tensor) {
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu() && tensor.is_contiguous(),
-                 DistributedError,
-                 "rank {}/{}: asynchronous allreduce needs a contiguous CPU tensor", rank_, world_);
+                 DistributedError, "{}: asynchronous allreduce needs a contiguous CPU tensor",
+                 who());
   std::vector<at::Tensor> tensors{tensor};
   c10::intrusive_ptr<std::remove_reference_t<decltype(*impl_->group->allreduce(tensors))>> work;
   collective("allreduce",
@@ -193,10 +231,9 @@ double GlooContext::allreduce_sum(double value) {
 
 void GlooContext::broadcast(at::Tensor& tensor, int root) {
   SEGBENCH_CHECK(root >= 0 && root < world_, DistributedError,
-                 "rank {}/{}: broadcast root must be in [0, {}), found {}", rank_, world_, world_,
-                 root);
+                 "{}: broadcast root must be in [0, {}), found {}", who(), world_, root);
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
-                 "rank {}/{}: broadcast needs a defined CPU tensor, found {}", rank_, world_,
+                 "{}: broadcast needs a defined CPU tensor, found {}", who(),
                  tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
   collective(fmt::format("broadcast from rank {}", root), [&] {
     on_contiguous(tensor, [&](std::vector<at::Tensor>& tensors) {
@@ -227,14 +264,14 @@ void GlooContext::check_same_config(std::uint64_t config_hash) {
   std::string mismatches;
   for (int r = 1; r < world_; ++r) {
     if (found[r] != found[0]) {
-      mismatches += fmt::format("{}rank {} has {:#018x}", mismatches.empty() ? "" : ", ", r,
-                                static_cast<std::uint64_t>(found[r]));
+      mismatches += fmt::format("{}rank {} has {:#018x}", mismatches.empty() ? "" : ", ",
+                                impl_->first_rank + r, static_cast<std::uint64_t>(found[r]));
     }
   }
   SEGBENCH_CHECK(mismatches.empty(), DistributedError,
-                 "rank {}/{}: ranks disagree on the configuration: expected hash {:#018x} (rank "
+                 "{}: ranks disagree on the configuration: expected hash {:#018x} (rank "
                  "0), found {}",
-                 rank_, world_, static_cast<std::uint64_t>(found[0]), mismatches);
+                 who(), static_cast<std::uint64_t>(found[0]), mismatches);
 }
 
 }  // namespace segbench

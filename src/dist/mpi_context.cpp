@@ -31,10 +31,10 @@ std::string mpi_error_text(int code) {
   return std::string(text, static_cast<std::size_t>(length));
 }
 
-void check_mpi(int code, int rank, int world, std::string_view operation) {
+void check_mpi(int code, std::string_view who, std::string_view operation) {
   SEGBENCH_CHECK(code == MPI_SUCCESS, DistributedError,
-                 "rank {}/{}: MPI {} failed (a peer rank exited or is unreachable?): {}", rank,
-                 world, operation, mpi_error_text(code));
+                 "{}: MPI {} failed (a peer rank exited or is unreachable?): {}", who, operation,
+                 mpi_error_text(code));
 }
 
 MPI_Datatype sum_type(at::ScalarType dtype) {
@@ -52,22 +52,35 @@ MPI_Datatype sum_type(at::ScalarType dtype) {
   }
 }
 
-int checked_count(std::int64_t count, int rank, int world, std::string_view operation) {
+int checked_count(std::int64_t count, std::string_view who, std::string_view operation) {
   SEGBENCH_CHECK(count <= INT_MAX, DistributedError,
-                 "rank {}/{}: MPI {}: at most {} elements per call, found {}", rank, world,
-                 operation, INT_MAX, count);
+                 "{}: MPI {}: at most {} elements per call, found {}", who, operation, INT_MAX,
+                 count);
   return static_cast<int>(count);
 }
 
-void check_cpu(const at::Tensor& tensor, int rank, int world, std::string_view operation) {
+void check_cpu(const at::Tensor& tensor, std::string_view who, std::string_view operation) {
   SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
-                 "rank {}/{}: MPI {} needs a defined CPU tensor, found {}", rank, world, operation,
+                 "{}: MPI {} needs a defined CPU tensor, found {}", who, operation,
                  tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
 }
 
 }  // namespace
 
-MpiContext::MpiContext() {
+struct MpiContext::Communicator {
+  MPI_Comm comm = MPI_COMM_WORLD;
+  Communicator() = default;
+  explicit Communicator(MPI_Comm c) : comm(c) {}
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+  ~Communicator() {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (comm != MPI_COMM_WORLD && comm != MPI_COMM_NULL && !finalised) MPI_Comm_free(&comm);
+  }
+};
+
+MpiContext::MpiContext() : comm_(std::make_unique<Communicator>()) {
   int initialised = 0;
   MPI_Initialized(&initialised);
   if (!initialised) {
@@ -80,88 +93,124 @@ MpiContext::MpiContext() {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_);
+  world_of_job_ = world_;
 
   MPI_Comm node = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
-            rank_, world_, "node split");
+            who(), "node split");
   MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_free(&node);
 }
 
+MpiContext::MpiContext(std::unique_ptr<Communicator> comm, int local_rank, int first_rank,
+                       int job_world)
+    : comm_(std::move(comm)),
+      local_rank_(local_rank),
+      first_rank_(first_rank),
+      world_of_job_(job_world) {
+  MPI_Comm_set_errhandler(comm_->comm, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_->comm, &rank_);
+  MPI_Comm_size(comm_->comm, &world_);
+}
+
 MpiContext::MpiContext(MpiContext&& other) noexcept
-    : rank_(other.rank_),
+    : comm_(std::move(other.comm_)),
+      rank_(other.rank_),
       world_(other.world_),
       local_rank_(other.local_rank_),
+      first_rank_(other.first_rank_),
+      world_of_job_(other.world_of_job_),
       owns_mpi_(std::exchange(other.owns_mpi_, false)) {}
 
 MpiContext& MpiContext::operator=(MpiContext&& other) noexcept {
   if (this != &other) {
+    comm_ = std::move(other.comm_);
     rank_ = other.rank_;
     world_ = other.world_;
     local_rank_ = other.local_rank_;
+    first_rank_ = other.first_rank_;
+    world_of_job_ = other.world_of_job_;
     owns_mpi_ = std::exchange(other.owns_mpi_, false) || owns_mpi_;
   }
   return *this;
 }
 
 MpiContext::~MpiContext() {
+  comm_.reset();  // a split communicator is freed before MPI is finalised
   int finalised = 0;
   MPI_Finalized(&finalised);
   if (owns_mpi_ && !finalised) MPI_Finalize();
 }
 
+std::string MpiContext::who() const {
+  if (first_rank_ == 0 && world_ == world_of_job_) return fmt::format("rank {}/{}", rank_, world_);
+  return fmt::format("rank {} ({}/{} of the group of ranks {}-{})", first_rank_ + rank_, rank_,
+                     world_, first_rank_, first_rank_ + world_ - 1);
+}
+
+MpiContext MpiContext::subgroup(int group_size) {
+  SEGBENCH_CHECK(group_size >= 1 && world_ % group_size == 0, ConfigError,
+                 "{}: a group size must divide the world size {}, found {}", who(), world_,
+                 group_size);
+  const int group_index = rank_ / group_size;
+  MPI_Comm split = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(comm_->comm, group_index, rank_, &split), who(),
+            fmt::format("split into groups of {} ranks", group_size));
+  return MpiContext(std::make_unique<Communicator>(split), local_rank_,
+                    first_rank_ + group_index * group_size, world_of_job_);
+}
+
 void MpiContext::allreduce_sum(at::Tensor& tensor) {
-  check_cpu(tensor, rank_, world_, "allreduce");
+  check_cpu(tensor, who(), "allreduce");
   const MPI_Datatype type = sum_type(tensor.scalar_type());
   SEGBENCH_CHECK(type != MPI_DATATYPE_NULL, DistributedError,
-                 "rank {}/{}: MPI allreduce supports float, double, int32 and int64, found {}",
-                 rank_, world_, c10::toString(tensor.scalar_type()));
+                 "{}: MPI allreduce supports float, double, int32 and int64, found {}", who(),
+                 c10::toString(tensor.scalar_type()));
   at::Tensor dense = tensor.contiguous();
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, dense.data_ptr(),
-                          checked_count(dense.numel(), rank_, world_, "allreduce"), type, MPI_SUM,
-                          MPI_COMM_WORLD),
-            rank_, world_, "allreduce");
+  check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, dense.data_ptr(),
+                    checked_count(dense.numel(), who(), "allreduce"), type, MPI_SUM, comm_->comm),
+      who(), "allreduce");
   if (!dense.is_same(tensor)) tensor.copy_(dense);
 }
 
 PendingCollective MpiContext::allreduce_sum_async(at::Tensor& tensor) {
-  check_cpu(tensor, rank_, world_, "allreduce");
+  check_cpu(tensor, who(), "allreduce");
   const MPI_Datatype type = sum_type(tensor.scalar_type());
   SEGBENCH_CHECK(type != MPI_DATATYPE_NULL && tensor.is_contiguous(), DistributedError,
-                 "rank {}/{}: asynchronous MPI allreduce needs a contiguous float, double, int32 "
+                 "{}: asynchronous MPI allreduce needs a contiguous float, double, int32 "
                  "or int64 tensor, found {}",
-                 rank_, world_, c10::toString(tensor.scalar_type()));
+                 who(), c10::toString(tensor.scalar_type()));
   auto request = std::make_shared<MPI_Request>();
   check_mpi(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(),
-                           checked_count(tensor.numel(), rank_, world_, "allreduce"), type, MPI_SUM,
-                           MPI_COMM_WORLD, request.get()),
-            rank_, world_, "allreduce");
-  return PendingCollective([request, rank = rank_, world = world_] {
-    check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), rank, world, "allreduce");
+                           checked_count(tensor.numel(), who(), "allreduce"), type, MPI_SUM,
+                           comm_->comm, request.get()),
+            who(), "allreduce");
+  return PendingCollective([request, who = who()] {
+    check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), who, "allreduce");
   });
 }
 
 double MpiContext::allreduce_sum(double value) {
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), rank_,
-            world_, "allreduce");
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, comm_->comm), who(),
+            "allreduce");
   return value;
 }
 
 void MpiContext::broadcast(at::Tensor& tensor, int root) {
   SEGBENCH_CHECK(root >= 0 && root < world_, DistributedError,
-                 "rank {}/{}: broadcast root must be in [0, {}), found {}", rank_, world_, world_,
-                 root);
-  check_cpu(tensor, rank_, world_, "broadcast");
+                 "{}: broadcast root must be in [0, {}), found {}", who(), world_, root);
+  check_cpu(tensor, who(), "broadcast");
   at::Tensor dense = tensor.contiguous();
   const auto bytes = static_cast<std::int64_t>(dense.numel() * dense.element_size());
-  check_mpi(MPI_Bcast(dense.data_ptr(), checked_count(bytes, rank_, world_, "broadcast"), MPI_BYTE,
-                      root, MPI_COMM_WORLD),
-            rank_, world_, fmt::format("broadcast from rank {}", root));
+  check_mpi(MPI_Bcast(dense.data_ptr(), checked_count(bytes, who(), "broadcast"), MPI_BYTE, root,
+                      comm_->comm),
+            who(), fmt::format("broadcast from rank {}", root));
   if (!dense.is_same(tensor)) tensor.copy_(dense);
 }
 
 void MpiContext::barrier() {
-  check_mpi(MPI_Barrier(MPI_COMM_WORLD), rank_, world_, "barrier");
+  check_mpi(MPI_Barrier(comm_->comm), who(), "barrier");
 }
 
 void MpiContext::preflight() {
@@ -171,19 +220,19 @@ void MpiContext::preflight() {
 void MpiContext::check_same_config(std::uint64_t config_hash) {
   std::vector<std::uint64_t> hashes(static_cast<std::size_t>(world_));
   check_mpi(
-      MPI_Allgather(&config_hash, 1, MPI_UINT64_T, hashes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD),
-      rank_, world_, "allgather of configuration hashes");
+      MPI_Allgather(&config_hash, 1, MPI_UINT64_T, hashes.data(), 1, MPI_UINT64_T, comm_->comm),
+      who(), "allgather of configuration hashes");
   std::string mismatches;
   for (int r = 1; r < world_; ++r) {
     if (hashes[r] != hashes[0]) {
-      mismatches +=
-          fmt::format("{}rank {} has {:#018x}", mismatches.empty() ? "" : ", ", r, hashes[r]);
+      mismatches += fmt::format("{}rank {} has {:#018x}", mismatches.empty() ? "" : ", ",
+                                first_rank_ + r, hashes[r]);
     }
   }
   SEGBENCH_CHECK(mismatches.empty(), DistributedError,
-                 "rank {}/{}: ranks disagree on the configuration: expected hash {:#018x} (rank "
+                 "{}: ranks disagree on the configuration: expected hash {:#018x} (rank "
                  "0), found {}",
-                 rank_, world_, hashes[0], mismatches);
+                 who(), hashes[0], mismatches);
 }
 
 }  // namespace segbench

@@ -17,7 +17,9 @@
 #include <utility>
 
 #include "segbench/detail/shape_text.hpp"
+#include "segbench/dist/any_context.hpp"
 #include "segbench/error.hpp"
+#include "segbench/models/sync_batch_norm.hpp"
 
 namespace segbench {
 namespace deeplab_detail {
@@ -58,17 +60,31 @@ void kaiming_init_convs(torch::nn::Module& root) {
   }
 }
 
-/// BatchNorm2d (eps 1e-5, momentum 0.1) wrapped as child "bn", like the reference's GBN.
+constexpr double kBatchNormEps = 1e-5;
+constexpr double kBatchNormMomentum = 0.1;
+
+/// BatchNorm2d (eps 1e-5, momentum 0.1) wrapped as child "bn", like the reference's GBN. With a
+/// group set, training-mode statistics are synchronised over it (nn.SyncBatchNorm).
 class NormImpl : public torch::nn::Module {
  public:
   explicit NormImpl(int64_t channels)
-      : bn_(register_module(
-            "bn", torch::nn::BatchNorm2d(
-                      torch::nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1)))) {}
-  at::Tensor forward(const at::Tensor& x) { return bn_->forward(x); }
+      : bn_(register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels)
+                                                             .eps(kBatchNormEps)
+                                                             .momentum(kBatchNormMomentum)))) {}
+  at::Tensor forward(const at::Tensor& x) {
+    if (!group_ || !bn_->is_training()) return bn_->forward(x);
+    {
+      torch::NoGradGuard no_grad;
+      bn_->num_batches_tracked.add_(1);
+    }
+    return sync_batch_norm(x, bn_->weight, bn_->bias, bn_->running_mean, bn_->running_var,
+                           kBatchNormMomentum, kBatchNormEps, *group_);
+  }
+  void set_group(std::shared_ptr<AnyContext> group) { group_ = std::move(group); }
 
  private:
   torch::nn::BatchNorm2d bn_;
+  std::shared_ptr<AnyContext> group_;
 };
 TORCH_MODULE(Norm);
 
@@ -373,6 +389,12 @@ int64_t DeepLabV3PlusImpl::batch_norm_count() const {
     if (module->as<torch::nn::BatchNorm2d>() != nullptr) ++count;
   }
   return count;
+}
+
+void DeepLabV3PlusImpl::set_batchnorm_group(std::shared_ptr<AnyContext> group) {
+  for (const auto& module : modules(/*include_self=*/false)) {
+    if (auto* norm = module->as<deeplab_detail::NormImpl>()) norm->set_group(group);
+  }
 }
 
 int64_t count_buffer_elements(const torch::nn::Module& module) {

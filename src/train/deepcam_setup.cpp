@@ -58,6 +58,13 @@ TrainerOptions make_deepcam_trainer_options(const DeepcamConfig& c, int64_t seed
   return options;
 }
 
+AnyContext batchnorm_group(AnyContext& ctx, int group_size) {
+  SEGBENCH_CHECK(group_size >= 1 && ctx.world_size() % group_size == 0, ConfigError,
+                 "rank {}/{}: --batchnorm_group_size {} must divide the number of ranks {}",
+                 ctx.rank(), ctx.world_size(), group_size, ctx.world_size());
+  return ctx.subgroup(group_size);
+}
+
 EvalResult evaluate_deepcam(const std::function<at::Tensor(const at::Tensor&)>& predict,
                             const AnyDataset& validation, MeanIouTarget& target, AnyContext& ctx) {
   target.reset();

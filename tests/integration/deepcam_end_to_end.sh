@@ -49,23 +49,36 @@ expect_exit 1 "$WORK/npy.txt" "$DRIVER" --preset smoke --seed 3 --data_dir "$WOR
   --data_format npy --max_epochs 1
 expect_in "epoch    1/1" "$WORK/npy.txt"
 
-echo "== two ranks over Gloo (smoke)"
-port=$((29700 + RANDOM % 200))
-pids=()
-for r in 0 1; do
-  RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$DRIVER" --preset smoke \
-    --seed 3 --data_dir "$WORK/cam5" --max_epochs 1 --output_dir "$WORK/r2" \
-    > "$WORK/rank$r.txt" 2>&1 &
-  pids+=($!)
-done
-for r in 0 1; do
-  status=0
-  wait "${pids[$r]}" || status=$?
-  [ $status -eq 1 ] || { cat "$WORK/rank$r.txt" >&2; fail "rank $r exited $status, expected 1"; }
-done
+# Starts two Gloo ranks of the driver with the given extra flags; each must exit with $1.
+two_ranks() {
+  local expected=$1 tag=$2 port=$((29700 + RANDOM % 200)) r status pids=()
+  shift 2
+  for r in 0 1; do
+    RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$DRIVER" --preset smoke \
+      --seed 3 --data_dir "$WORK/cam5" --max_epochs 1 "$@" > "$WORK/$tag$r.txt" 2>&1 &
+    pids+=($!)
+  done
+  for r in 0 1; do
+    status=0
+    wait "${pids[$r]}" || status=$?
+    [ $status -eq "$expected" ] ||
+      { cat "$WORK/$tag$r.txt" >&2; fail "$tag: rank $r exited $status, expected $expected"; }
+  done
+}
+
+echo "== two ranks over Gloo, BatchNorm synchronised over both (smoke)"
+two_ranks 1 rank --output_dir "$WORK/r2" --batchnorm_group_size 2
 expect_in '"key":"number_of_ranks","value":2' "$WORK/r2/logs/deepcam.log"
 expect_in '"key":"global_batch_size","value":4' "$WORK/r2/logs/deepcam.log"
+expect_in '"key":"batchnorm_group_size","value":2' "$WORK/r2/logs/deepcam.log"
 expect_in "2 ranks (gloo)" "$WORK/rank0.txt"
+RANK=1 WORLD_SIZE=4 "$DRIVER" --preset smoke --data_dir "$WORK/cam5" --batchnorm_group_size 2 \
+  --dry-run > "$WORK/bn_dry.txt"
+expect_in "batchnorm statistics: synchronised over ranks 0-1" "$WORK/bn_dry.txt"
+
+echo "== a BatchNorm group size that does not divide the ranks is refused"
+two_ranks 2 bad_group --batchnorm_group_size 3
+expect_in "rank 0/2: --batchnorm_group_size 3 must divide the number of ranks 2" "$WORK/bad_group0.txt"
 
 echo "== bad input names the file"
 mkdir -p "$WORK/bad"

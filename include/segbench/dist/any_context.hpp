@@ -11,6 +11,8 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/pending_collective.hpp"
+#include "segbench/dist/single_process.hpp"
+#include "segbench/error.hpp"
 
 namespace segbench {
 
@@ -37,6 +39,18 @@ class AnyContext {
   void preflight() { self_->preflight(); }
   void check_same_config(std::uint64_t hash) { self_->check_same_config(hash); }
 
+  /// The context of the group of `group_size` consecutive ranks that holds this rank (ranks
+  /// [g*group_size, (g+1)*group_size)), e.g. for BatchNorm synchronised over a group. A
+  /// collective call: every rank calls it with the same size, which must divide world_size().
+  /// A group of one is a SingleProcessContext.
+  AnyContext subgroup(int group_size) {
+    SEGBENCH_CHECK(group_size >= 1 && world_size() % group_size == 0, ConfigError,
+                   "rank {}/{}: a group size must divide the world size {}, found {}", rank(),
+                   world_size(), world_size(), group_size);
+    if (group_size == 1) return AnyContext(SingleProcessContext{});
+    return AnyContext(self_->subgroup(group_size));
+  }
+
  private:
   struct Interface {
     virtual ~Interface() = default;
@@ -51,6 +65,7 @@ class AnyContext {
     virtual void barrier() = 0;
     virtual void preflight() = 0;
     virtual void check_same_config(std::uint64_t) = 0;
+    virtual std::unique_ptr<Interface> subgroup(int group_size) = 0;
   };
   template <class C>
   struct Holder final : Interface {
@@ -77,8 +92,19 @@ class AnyContext {
     void check_same_config(std::uint64_t hash) override {
       if constexpr (requires { context.check_same_config(hash); }) context.check_same_config(hash);
     }
+    std::unique_ptr<Interface> subgroup(int group_size) override {
+      if constexpr (requires { context.subgroup(group_size); }) {
+        using Group = decltype(context.subgroup(group_size));
+        return std::make_unique<Holder<Group>>(context.subgroup(group_size));
+      } else {
+        throw ConfigError(fmt::format("rank {}/{}: the {} context cannot form groups of {} ranks",
+                                      context.rank(), context.world_size(), context.backend_name(),
+                                      group_size));
+      }
+    }
     C context;
   };
+  explicit AnyContext(std::unique_ptr<Interface> self) : self_(std::move(self)) {}
   std::unique_ptr<Interface> self_;
 };
 

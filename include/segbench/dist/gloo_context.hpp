@@ -40,6 +40,11 @@ class GlooContext {
   void broadcast(at::Tensor& tensor, int root);
   void barrier();
 
+  /// The context of the group of `group_size` consecutive ranks that holds this rank
+  /// (ranks [g*group_size, (g+1)*group_size)), sharing this context's store and timeout.
+  /// Every rank must call it with the same size; group_size must divide world_size().
+  GlooContext subgroup(int group_size);
+
   /// Every rank allreduces a ones tensor and checks the sum equals the world size.
   void preflight();
   /// Throws DistributedError on every rank, listing the ranks whose hash differs from rank 0's.
@@ -51,10 +56,13 @@ class GlooContext {
   template <class Fn>
   void collective(std::string_view operation, Fn&& fn);
   GlooContext(int rank, int world, int local_rank, std::unique_ptr<Impl> impl);
+  /// "rank r/w", or for a subgroup "rank R (r/w of the group of ranks a-b)".
+  std::string who() const;
 
   int rank_;
   int world_;
   int local_rank_;
+  int world_of_job_;  // world size of the job (differs from world_ in subgroups)
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,4 +1,5 @@
-// A DistributedContext over MPI_COMM_WORLD (CPU tensors). <mpi.h> stays in the .cpp.
+// A DistributedContext over MPI_COMM_WORLD or a communicator split from it (CPU tensors).
+// <mpi.h> stays in the .cpp.
 #pragma once
 
 #include "segbench/dist/pending_collective.hpp"
@@ -6,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace segbench {
@@ -36,15 +38,28 @@ class MpiContext {
   void broadcast(at::Tensor& tensor, int root);
   void barrier();
 
+  /// The context of the group of `group_size` consecutive ranks that holds this rank
+  /// (MPI_Comm_split). Every rank must call it with the same size; group_size must divide
+  /// world_size().
+  MpiContext subgroup(int group_size);
+
   /// Every rank allreduces a ones tensor and checks the sum equals the world size.
   void preflight();
   /// Throws DistributedError on every rank, listing the ranks whose hash differs from rank 0's.
   void check_same_config(std::uint64_t config_hash);
 
  private:
+  struct Communicator;  // holds the MPI_Comm; frees it unless it is MPI_COMM_WORLD
+  MpiContext(std::unique_ptr<Communicator> comm, int local_rank, int first_rank, int job_world);
+  /// "rank r/w", or for a subgroup "rank R (r/w of the group of ranks a-b)".
+  std::string who() const;
+
+  std::unique_ptr<Communicator> comm_;
   int rank_ = 0;
   int world_ = 1;
   int local_rank_ = 0;
+  int first_rank_ = 0;    // world rank of this group's rank 0
+  int world_of_job_ = 1;  // size of MPI_COMM_WORLD
   bool owns_mpi_ = false;
 };
 

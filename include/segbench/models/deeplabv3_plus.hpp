@@ -12,6 +12,8 @@
 
 namespace segbench {
 
+class AnyContext;
+
 struct DeepLabV3PlusOptions {
   int64_t in_channels = 16;
   int64_t n_classes = 3;
@@ -43,6 +45,10 @@ class DeepLabV3PlusImpl : public torch::nn::Module {
 
   /// Number of BatchNorm2d layers (76 for the reference).
   int64_t batch_norm_count() const;
+  /// Synchronises every BatchNorm's training-mode statistics over `group` (the reference's
+  /// nn.SyncBatchNorm with --batchnorm_group_size > 1); nullptr restores per-rank BatchNorm.
+  /// Parameter and buffer names do not change.
+  void set_batchnorm_group(std::shared_ptr<AnyContext> group);
   const DeepLabV3PlusOptions& options() const { return options_; }
 
  private:

@@ -31,6 +31,10 @@ StepLrScheduleOptions deepcam_lr_options(const DeepcamConfig& config);
 /// divergence rule (the IoU includes the background class and never reaches 0).
 TrainerOptions make_deepcam_trainer_options(const DeepcamConfig& config, int64_t seed, int rank);
 
+/// The group of `group_size` (--batchnorm_group_size) consecutive ranks that holds this rank,
+/// for synchronised BatchNorm. A collective call; the size must divide the number of ranks.
+AnyContext batchnorm_group(AnyContext& ctx, int group_size);
+
 /// The validation pass: this rank's contiguous block of samples one at a time, the IoU into
 /// `target`, the weighted cross entropy averaged over all samples of all ranks.
 EvalResult evaluate_deepcam(const std::function<at::Tensor(const at::Tensor&)>& predict,

@@ -1,13 +1,17 @@
 // One rank of a multi-process check of a DistributedContext (Gloo or MPI), run by dist_check.sh.
 //   dist_check gloo   rank/world/master from discover_launch_env (DIST_CHECK_TIMEOUT_S)
 //   dist_check mpi    under mpirun; cross-checks the MPI rank with the launch environment
+//   Both also check subgroups (sizes 1, 2, world) and BatchNorm synchronised over them against
+//   BatchNorm of one process over the group's whole batch.
 //   dist_check gloo-peer-exits   ranks > 0 leave after the barrier; rank 0's next allreduce
 //                                must throw a DistributedError that names rank 0
 // Exit 0: every check passed; 1: a check failed (the message names the rank); 2: set-up failed.
 #include "segbench/concepts/distributed.hpp"
+#include "segbench/dist/any_context.hpp"
 #include "segbench/dist/gloo_context.hpp"
 #include "segbench/dist/launch_env.hpp"
 #include "segbench/error.hpp"
+#include "segbench/models/sync_batch_norm.hpp"
 #ifdef SEGBENCH_HAVE_MPI
 #include "segbench/dist/mpi_context.hpp"
 #endif
@@ -22,6 +26,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -122,6 +127,101 @@ void check_config_agreement(Ctx& ctx) {
       fmt::format("config disagreement: expected message \"{}\", found \"{}\"", expected, message));
 }
 
+// Synchronised BatchNorm over `group` equals BatchNorm of one process over the concatenated
+// batches of the group's ranks: output, input gradient (of the summed loss), running
+// statistics, and the weight/bias gradients once summed over the group.
+template <class Ctx>
+void check_sync_batch_norm(const Ctx& ctx, segbench::AnyContext& group) {
+  const int g = group.world_size();
+  const int64_t n = 3, channels = 4;
+  at::Generator generator = at::detail::createCPUGenerator(1234);  // same data on every rank
+  const at::Tensor shift = at::arange(channels, at::kFloat).mul(2.0).sub(3.0).view({1, -1, 1, 1});
+  const at::Tensor x_all = at::randn({g * n, channels, 5, 6}, generator) * 1.5 + shift;
+  const at::Tensor probe_all = at::randn({g * n, channels, 5, 6}, generator);
+  const at::Tensor weight0 = at::randn({channels}, generator);
+  const at::Tensor bias0 = at::randn({channels}, generator);
+  const auto mine = [&](const at::Tensor& t) {
+    return t.slice(0, group.rank() * n, (group.rank() + 1) * n);
+  };
+
+  at::Tensor x = mine(x_all).clone().requires_grad_(true);
+  at::Tensor weight = weight0.clone().requires_grad_(true);
+  at::Tensor bias = bias0.clone().requires_grad_(true);
+  at::Tensor running_mean = at::zeros({channels});
+  at::Tensor running_var = at::ones({channels});
+  const at::Tensor y =
+      segbench::sync_batch_norm(x, weight, bias, running_mean, running_var, 0.1, 1e-5, group);
+  (y * mine(probe_all)).sum().backward();
+  at::Tensor weight_grad = weight.grad().clone();
+  at::Tensor bias_grad = bias.grad().clone();
+  group.allreduce_sum(weight_grad);
+  group.allreduce_sum(bias_grad);
+
+  at::Tensor x_ref = x_all.clone().requires_grad_(true);
+  at::Tensor weight_ref = weight0.clone().requires_grad_(true);
+  at::Tensor bias_ref = bias0.clone().requires_grad_(true);
+  at::Tensor running_mean_ref = at::zeros({channels});
+  at::Tensor running_var_ref = at::ones({channels});
+  const at::Tensor y_ref = at::batch_norm(x_ref, weight_ref, bias_ref, running_mean_ref,
+                                          running_var_ref, true, 0.1, 1e-5, false);
+  (y_ref * probe_all).sum().backward();
+
+  const auto close = [](const at::Tensor& a, const at::Tensor& b) {
+    return at::allclose(a, b, 1e-4, 1e-5);
+  };
+  const auto diff = [](const at::Tensor& a, const at::Tensor& b) {
+    return (a - b).abs().max().item<double>();
+  };
+  const std::string where = fmt::format("BatchNorm synchronised over a group of {}", g);
+  expect(ctx, close(y, mine(y_ref)),
+         fmt::format("{}: output differs from one process by {}", where, diff(y, mine(y_ref))));
+  expect(
+      ctx, close(x.grad(), mine(x_ref.grad())),
+      fmt::format("{}: input gradient differs by {}", where, diff(x.grad(), mine(x_ref.grad()))));
+  expect(ctx, close(weight_grad, weight_ref.grad()) && close(bias_grad, bias_ref.grad()),
+         fmt::format("{}: summed weight/bias gradients differ by {} / {}", where,
+                     diff(weight_grad, weight_ref.grad()), diff(bias_grad, bias_ref.grad())));
+  expect(ctx, close(running_mean, running_mean_ref) && close(running_var, running_var_ref),
+         fmt::format("{}: running mean/var differ by {} / {}", where,
+                     diff(running_mean, running_mean_ref), diff(running_var, running_var_ref)));
+}
+
+// Groups of consecutive ranks: sizes, an allreduce within the group only, synchronised
+// BatchNorm over it, and a clear error for a size that does not divide the world.
+template <class Ctx>
+void check_subgroups(Ctx& ctx) {
+  const int world = ctx.world_size();
+  std::vector<int> sizes{1};
+  if (world % 2 == 0) sizes.push_back(2);
+  if (world > 2) sizes.push_back(world);
+  for (const int g : sizes) {
+    segbench::AnyContext group = g == 1 ? segbench::AnyContext(segbench::SingleProcessContext{})
+                                        : segbench::AnyContext(ctx.subgroup(g));
+    const int first = ctx.rank() / g * g;
+    expect(ctx, group.world_size() == g && group.rank() == ctx.rank() - first,
+           fmt::format("group of {}: expected rank {}/{}, found {}/{}", g, ctx.rank() - first, g,
+                       group.rank(), group.world_size()));
+    at::Tensor ids = at::full({3}, ctx.rank() + 1.0, at::kDouble);
+    group.allreduce_sum(ids);
+    const double expected = g * (first + 1) + g * (g - 1) / 2.0;  // sum of r+1 over the group
+    expect(ctx, ids[2].item<double>() == expected,
+           fmt::format("group of {} (ranks {}-{}): allreduce expected {}, found {}", g, first,
+                       first + g - 1, expected, ids[2].item<double>()));
+    check_sync_batch_norm(ctx, group);
+  }
+  std::string message;
+  try {
+    (void)ctx.subgroup(world + 1);
+  } catch (const segbench::ConfigError& e) {
+    message = e.what();
+  }
+  expect(
+      ctx,
+      message.find(fmt::format("a group size must divide the world size {}, found {}", world,
+                               world + 1)) != std::string::npos,
+      fmt::format("a group of {} ranks: expected a clear error, found \"{}\"", world + 1, message));
+}
+
 template <segbench::DistributedContext Ctx>
 int run_checks(Ctx& ctx, int expected_world) {
   try {
@@ -136,6 +236,7 @@ int run_checks(Ctx& ctx, int expected_world) {
     check_broadcast(ctx);
     ctx.barrier();
     check_config_agreement(ctx);
+    check_subgroups(ctx);
     ctx.barrier();
   } catch (const CheckFailed& failure) {
     fmt::print(stderr, "dist_check {}: FAIL {}\n", ctx.backend_name(), failure.message);

@@ -40,8 +40,10 @@ TEST_CASE("deepcam presets and command line", "[config]") {
 TEST_CASE("deepcam command line refuses bad and closed-incompatible values", "[config]") {
   CHECK_THROWS_WITH(parse(parse_deepcam_cli, {"--data_dir", "/d", "--optimizer", "SGD"}),
                     Catch::Contains("Adam, AdamW or LAMB"));
-  CHECK_THROWS_WITH(parse(parse_deepcam_cli, {"--data_dir", "/d", "--batchnorm_group_size", "2"}),
-                    Catch::Contains("not supported"));
+  CHECK_THROWS_WITH(parse(parse_deepcam_cli, {"--data_dir", "/d", "--batchnorm_group_size", "0"}),
+                    Catch::Contains("--batchnorm_group_size must be >= 1, got 0"));
+  CHECK(parse(parse_deepcam_cli, {"--data_dir", "/d", "--batchnorm_group_size", "4"})
+            .batchnorm_group_size == 4);
   CHECK_THROWS_WITH(parse(parse_deepcam_cli,
                           {"--data_dir", "/d", "--submission_division", "closed", "--eps", "1e-8"}),
                     Catch::Contains("eps 1e-08 (1e-6)"));

@@ -4,9 +4,11 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "catch_torch.hpp"
+#include "segbench/dist/any_context.hpp"
 #include "segbench/error.hpp"
 #include "segbench/models/unet3d.hpp"
 
@@ -109,4 +111,52 @@ TEST_CASE("DeepLabv3+ validates options and input shapes", "[models]") {
   // Width 0.01 rounds every channel count to at least 1 and still runs.
   model->eval();
   CHECK(model->forward(at::zeros({1, 2, 16, 16})).sizes() == at::IntArrayRef({1, 3, 16, 16}));
+}
+
+TEST_CASE("DeepLabv3+ with BatchNorm synchronised over a group of one equals plain BatchNorm",
+          "[models]") {
+  at::set_num_threads(1);
+  at::manual_seed(3);
+  segbench::DeepLabV3Plus plain(segbench::DeepLabV3PlusOptions{.width = 0.125});
+  segbench::DeepLabV3Plus synced(segbench::DeepLabV3PlusOptions{.width = 0.125});
+  {
+    torch::NoGradGuard no_grad;
+    const auto source = plain->named_parameters();
+    for (auto& p : synced->named_parameters()) p.value().copy_(source[p.key()]);
+  }
+  synced->set_batchnorm_group(
+      std::make_shared<segbench::AnyContext>(segbench::SingleProcessContext{}));
+  const at::Tensor x = at::randn({2, 16, 32, 48}) * 2.0 + 0.5;
+  const at::Tensor a = plain->forward(x);
+  const at::Tensor b = synced->forward(x);
+  CHECK(at::allclose(a, b, 1e-3, 1e-4));
+  a.square().mean().backward();
+  b.square().mean().backward();
+  const auto synced_params = synced->named_parameters();
+  for (const auto& p : plain->named_parameters()) {
+    // Float rounding differs (group moments in double) and grows through 76 BatchNorms on the
+    // way back to the first convolutions: compare against each gradient's own scale.
+    const at::Tensor& g = p.value().grad();
+    const double max_diff = (g - synced_params[p.key()].grad()).abs().max().item<double>();
+    INFO(p.key() << ": max difference " << max_diff << ", max |grad| "
+                 << g.abs().max().item<double>());
+    CHECK(max_diff <= 1e-4 * g.abs().max().item<double>() + 1e-8);
+  }
+  const auto synced_buffers = synced->named_buffers();
+  for (const auto& buffer : plain->named_buffers()) {
+    INFO(buffer.key());
+    CHECK(at::allclose(buffer.value().to(at::kDouble), synced_buffers[buffer.key()].to(at::kDouble),
+                       1e-4, 1e-6));
+  }
+  CHECK(synced_buffers["xception_features.bn1.bn.num_batches_tracked"].item<int64_t>() == 1);
+
+  // Evaluation uses the running statistics: no group traffic, same result.
+  plain->eval();
+  synced->eval();
+  CHECK(at::allclose(plain->forward(x), synced->forward(x), 1e-3, 1e-4));
+
+  // nullptr restores per-rank BatchNorm.
+  synced->train();
+  synced->set_batchnorm_group(nullptr);
+  CHECK(synced->forward(x).sizes() == a.sizes());
 }
