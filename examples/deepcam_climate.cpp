@@ -79,7 +79,7 @@ int run(const DeepcamConfig& cfg) {
   log.end(key::kStagingStop, nullptr, {{"staged_files", train_samples + eval_samples}});
   log_deepcam_submission(log, cfg, resolve_deepcam_division(cfg, train_samples, eval_samples),
                          platform);
-  log_deepcam_config(log, cfg, {seed, ctx.world_size(), env.num_nodes, 0});
+  log_deepcam_config(log, cfg, seed, {ctx.world_size(), env.num_nodes, 0});
   log.event(key::kTrainSamples, train_samples);
   log.event(key::kEvalSamples, eval_samples);
 

@@ -63,7 +63,8 @@ int run(const BratsConfig& cfg) {
   namespace key = mllog::key;
   log_brats_submission(log);
   log.start(key::kInitStart);
-  log_brats_config(log, cfg, seed, ctx.world_size(), static_cast<int64_t>(data.train.size()),
+  log_brats_config(log, cfg, seed, {ctx.world_size(), env.num_nodes, 0},
+                   static_cast<int64_t>(data.train.size()),
                    static_cast<int64_t>(data.validation.size()));
 
   const auto nvol = static_cast<std::size_t>(cfg.nvol);

@@ -66,7 +66,7 @@ int run(const Unet3dConfig& cfg) {
   const Kits19Split split = split_kits19_cases(cfg.data_dir);
   const std::string division =
       resolve_unet3d_division(cfg, split.train.size(), split.validation.size());
-  log_unet3d_config(log, cfg, seed, division, platform);
+  log_unet3d_config(log, cfg, seed, {ctx.world_size(), env.num_nodes, 0}, division, platform);
   for (const auto& [name, tensors] : model->initialization_groups()) {
     log.event(mllog::key::kWeightsInitialization, nullptr, {{"tensor", name}});
   }

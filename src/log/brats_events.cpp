@@ -10,13 +10,13 @@ void log_brats_submission(mllog::Logger& log) {
   log.event(key::kSubmissionDivision, "open");
 }
 
-void log_brats_config(mllog::Logger& log, const BratsConfig& c, int64_t seed, int world_size,
+void log_brats_config(mllog::Logger& log, const BratsConfig& c, int64_t seed, const RunShape& shape,
                       int64_t train_volumes, int64_t eval_volumes) {
   namespace key = mllog::key;
   log.event(key::kCacheClear, nullptr);
   log.event(key::kSeed, seed);
-  log.event(key::kNumberOfRanks, world_size);
-  log.event(key::kGlobalBatchSize, c.batch_size * world_size);
+  log_run_shape(log, shape);
+  log.event(key::kGlobalBatchSize, c.batch_size * shape.world_size);
   log.event(key::kOptName, c.optimizer);
   log.event(key::kOptBaseLearningRate, c.learning_rate);
   log.event(key::kOptWeightDecay, c.weight_decay);

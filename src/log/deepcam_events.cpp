@@ -35,12 +35,11 @@ void log_deepcam_submission(mllog::Logger& log, const DeepcamConfig& c, const st
   log.event(key::kSubmissionPlatform, platform);
 }
 
-void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& c, const DeepcamRunShape& s) {
+void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& c, int64_t seed,
+                        const RunShape& s) {
   namespace key = mllog::key;
-  log.event(key::kSeed, s.seed);
-  log.event(key::kNumberOfRanks, s.world_size);
-  log.event(key::kNumberOfNodes, s.number_of_nodes);
-  log.event(key::kAcceleratorsPerNode, s.accelerators_per_node);
+  log.event(key::kSeed, seed);
+  log_run_shape(log, s);
   log.event(key::kGlobalBatchSize,
             c.local_batch_size * s.world_size * c.gradient_accumulation_frequency);
   log.event(key::kBatchnormGroupSize, c.batchnorm_group_size);

@@ -20,7 +20,8 @@ std::string resolve_unet3d_division(const Unet3dConfig& config, int64_t train_ca
 }
 
 void log_unet3d_config(mllog::Logger& log, const Unet3dConfig& c, int64_t seed,
-                       const std::string& division, const std::string& platform) {
+                       const RunShape& shape, const std::string& division,
+                       const std::string& platform) {
   namespace key = mllog::key;
   log.event(key::kSeed, seed);
   log.event(key::kSubmissionBenchmark, "unet3d");
@@ -39,6 +40,7 @@ void log_unet3d_config(mllog::Logger& log, const Unet3dConfig& c, int64_t seed,
   log.event(key::kTrainingInputShape, c.input_shape);
   log.event(key::kValidationInputShape, c.val_input_shape);
   log.event(key::kValidationOverlap, c.overlap);
+  log_run_shape(log, shape);
 }
 
 std::vector<std::pair<std::string, nlohmann::json>> unet3d_run_start_events(

@@ -54,6 +54,8 @@ for r in 0 1; do
   [ $status -eq 1 ] || { cat "$WORK/rank$r.txt" >&2; fail "rank $r exited $status, expected 1"; }
 done
 expect_in '"key":"number_of_ranks","value":2' "$WORK/r2/unet2d_brats.log"
+expect_in '"key":"number_of_nodes","value":1' "$WORK/r2/unet2d_brats.log"
+expect_in '"key":"accelerators_per_node","value":0' "$WORK/r2/unet2d_brats.log"
 expect_in "2 ranks (gloo)" "$WORK/rank0.txt"
 
 echo "== bad input names the file"

@@ -33,6 +33,7 @@ expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
 expect_in '"key":"submission_division","value":"open"' "$WORK/logs/unet3d.log"
 expect_in '"key":"train_samples","value":15' "$WORK/logs/unet3d.log"
 expect_in '"key":"eval_samples","value":5' "$WORK/logs/unet3d.log"
+expect_in '"key":"number_of_nodes","value":1' "$WORK/logs/unet3d.log"
 [ "$(grep -c '"key":"weights_initialization"' "$WORK/logs/unet3d.log")" -eq 41 ] ||
   fail "expected 41 weights_initialization events (4 + 4·4 + 4·5 + 1) for filters 8-16-32-64"
 last=$(grep '"key":"eval_accuracy"' "$WORK/logs/unet3d.log" | tail -1 | sed 's/.*"value":\([0-9.e-]*\).*/\1/')

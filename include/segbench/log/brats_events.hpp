@@ -7,15 +7,16 @@
 
 #include "segbench/config/brats_config.hpp"
 #include "segbench/log/mllog.hpp"
+#include "segbench/log/run_shape.hpp"
 
 namespace segbench {
 
 /// submission_benchmark unet2d_brats, submission_division open (before init_start).
 void log_brats_submission(mllog::Logger& log);
 
-/// Between init_start and init_stop: cache_clear, seed, ranks, global batch, optimiser,
-/// fold, input shape, train/eval sample (volume) counts.
-void log_brats_config(mllog::Logger& log, const BratsConfig& config, int64_t seed, int world_size,
-                      int64_t train_volumes, int64_t eval_volumes);
+/// Between init_start and init_stop: cache_clear, seed, ranks/nodes/accelerators, global batch,
+/// optimiser, fold, input shape, train/eval sample (volume) counts.
+void log_brats_config(mllog::Logger& log, const BratsConfig& config, int64_t seed,
+                      const RunShape& shape, int64_t train_volumes, int64_t eval_volumes);
 
 }  // namespace segbench

@@ -6,6 +6,7 @@
 
 #include "segbench/config/deepcam_config.hpp"
 #include "segbench/log/mllog.hpp"
+#include "segbench/log/run_shape.hpp"
 
 namespace segbench {
 
@@ -19,16 +20,9 @@ std::string resolve_deepcam_division(const DeepcamConfig& config, int64_t train_
 void log_deepcam_submission(mllog::Logger& log, const DeepcamConfig& config,
                             const std::string& division, const std::string& platform);
 
-struct DeepcamRunShape {
-  int64_t seed = 0;
-  int world_size = 1;
-  int number_of_nodes = 1;
-  int accelerators_per_node = 0;  ///< 0 on CPU-only systems (SPEC §6)
-};
-
 /// Between init_start and init_stop: seed, ranks/nodes/accelerators, global batch, BN group,
 /// gradient accumulation, checkpoint, opt_name + opt_* of the optimizer, scheduler_*.
-void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& config,
-                        const DeepcamRunShape& shape);
+void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& config, int64_t seed,
+                        const RunShape& shape);
 
 }  // namespace segbench

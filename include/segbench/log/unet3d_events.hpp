@@ -10,6 +10,7 @@
 
 #include "segbench/config/unet3d_config.hpp"
 #include "segbench/log/mllog.hpp"
+#include "segbench/log/run_shape.hpp"
 
 namespace segbench {
 
@@ -18,9 +19,11 @@ namespace segbench {
 std::string resolve_unet3d_division(const Unet3dConfig& config, int64_t train_cases,
                                     int64_t eval_cases);
 
-/// seed, submission_* and the hyperparameter block (opt_* ... validation_overlap).
+/// seed, submission_* and the hyperparameter block (opt_* ... validation_overlap) in SPEC
+/// order, then segbench's number_of_ranks, number_of_nodes, accelerators_per_node.
 void log_unet3d_config(mllog::Logger& log, const Unet3dConfig& config, int64_t seed,
-                       const std::string& division, const std::string& platform);
+                       const RunShape& shape, const std::string& division,
+                       const std::string& platform);
 
 /// train_samples, eval_samples, samples_per_epoch, global_batch_size,
 /// gradient_accumulation_steps: logged right after run_start.

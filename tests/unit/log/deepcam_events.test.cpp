@@ -20,7 +20,7 @@ std::string closed_log(const DeepcamConfig& config) {
   log.start(key::kInitStart);
   log.event(key::kCacheClear, nullptr);
   log_deepcam_submission(log, config, "closed", "1xCPU");
-  log_deepcam_config(log, config, {.seed = 7, .world_size = 4, .number_of_nodes = 2});
+  log_deepcam_config(log, config, 7, {.world_size = 4, .number_of_nodes = 2});
   log.event(key::kTrainSamples, 121266);
   log.event(key::kEvalSamples, 15158);
   log.end(key::kInitStop);

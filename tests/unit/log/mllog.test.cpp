@@ -74,7 +74,7 @@ TEST_CASE("unet3d config block follows SPEC 1.9 order", "[log]") {
   {
     mllog::Logger to_file(file, &out);
     const Unet3dConfig config = unet3d_preset("reference");
-    log_unet3d_config(to_file, config, 42, "closed", "1xCPU-2thread");
+    log_unet3d_config(to_file, config, 42, {2, 1, 0}, "closed", "1xCPU-2thread");
     for (const auto& [k, v] : unet3d_run_start_events(config, 168, 42, 168, 1)) to_file.event(k, v);
   }
   const std::vector<std::string> expected{"seed",
@@ -94,6 +94,9 @@ TEST_CASE("unet3d config block follows SPEC 1.9 order", "[log]") {
                                           "training_input_shape",
                                           "validation_input_shape",
                                           "validation_overlap",
+                                          "number_of_ranks",
+                                          "number_of_nodes",
+                                          "accelerators_per_node",
                                           "train_samples",
                                           "eval_samples",
                                           "samples_per_epoch",
@@ -116,6 +119,9 @@ TEST_CASE("unet3d config block follows SPEC 1.9 order", "[log]") {
   CHECK(values["training_input_shape"] == nlohmann::json({128, 128, 128}));
   CHECK(values["validation_overlap"] == 0.5);
   CHECK(values["global_batch_size"] == 2);
+  CHECK(values["number_of_ranks"] == 2);
+  CHECK(values["number_of_nodes"] == 1);
+  CHECK(values["accelerators_per_node"] == 0);
   fs::remove(file);
 }
 
