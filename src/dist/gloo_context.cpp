@@ -2,6 +2,7 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/preflight.hpp"
+#include "segbench/dist/rank_label.hpp"
 #include "segbench/error.hpp"
 
 #include <ATen/ops/empty.h>
@@ -157,10 +158,7 @@ GlooContext GlooContext::create(int rank, int world, const std::string& master_a
 }
 
 std::string GlooContext::who() const {
-  const int first = impl_->first_rank;
-  if (first == 0 && world_ == world_of_job_) return fmt::format("rank {}/{}", rank_, world_);
-  return fmt::format("rank {} ({}/{} of the group of ranks {}-{})", first + rank_, rank_, world_,
-                     first, first + world_ - 1);
+  return rank_label(rank_, world_, impl_->first_rank, world_of_job_);
 }
 
 GlooContext GlooContext::subgroup(int group_size) {

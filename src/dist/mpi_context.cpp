@@ -4,6 +4,7 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/preflight.hpp"
+#include "segbench/dist/rank_label.hpp"
 #include "segbench/error.hpp"
 
 #include <ATen/ops/ones.h>
@@ -143,9 +144,7 @@ MpiContext::~MpiContext() {
 }
 
 std::string MpiContext::who() const {
-  if (first_rank_ == 0 && world_ == world_of_job_) return fmt::format("rank {}/{}", rank_, world_);
-  return fmt::format("rank {} ({}/{} of the group of ranks {}-{})", first_rank_ + rank_, rank_,
-                     world_, first_rank_, first_rank_ + world_ - 1);
+  return rank_label(rank_, world_, first_rank_, world_of_job_);
 }
 
 MpiContext MpiContext::subgroup(int group_size) {
