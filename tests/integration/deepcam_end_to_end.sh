@@ -66,8 +66,8 @@ two_ranks() {
   done
 }
 
-echo "== two ranks over Gloo, BatchNorm synchronised over both (smoke)"
-two_ranks 1 rank --output_dir "$WORK/r2" --batchnorm_group_size 2
+echo "== two ranks over Gloo, BatchNorm synchronised over both, overlapped gradients (smoke)"
+two_ranks 1 rank --output_dir "$WORK/r2" --batchnorm_group_size 2 --grad_sync overlap
 expect_in '"key":"number_of_ranks","value":2' "$WORK/r2/logs/deepcam.log"
 expect_in '"key":"global_batch_size","value":4' "$WORK/r2/logs/deepcam.log"
 expect_in '"key":"batchnorm_group_size","value":2' "$WORK/r2/logs/deepcam.log"
