@@ -5,6 +5,9 @@
 # nifticlib, znzlib and zlib from Debian packages unpacked into .deps/root (ignored by git,
 # carried to the machine): `apt-get download libnifti2-dev libnifti2-2 libniftiio-dev
 # libniftiio2 libznz-dev libznz3 zlib1g zlib1g-dev` then `dpkg -x` each into .deps/root.
+# Since DeepCAM, meson also requires HDF5: add libhdf5-dev libhdf5-103-1 libhdf5-hl-100
+# libsz2 libaec0 libaec-dev to that list (not yet tried on the GPU machine; Debian's
+# hdf5.pc is hdf5-serial.pc, reached through an alternatives link that dpkg -x does not make).
 # Run from the repository root; figures go to bench/RESULTS.md.
 set -euo pipefail
 ROOT=$PWD
