@@ -15,6 +15,7 @@
 
 #include "segbench/losses/deepcam_ce.hpp"
 #include "segbench/models/deeplabv3_plus.hpp"
+#include "segbench/models/module_size.hpp"
 #include "segbench/models/unet3d.hpp"
 
 namespace {

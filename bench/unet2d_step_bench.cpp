@@ -20,8 +20,8 @@
 
 #include "segbench/detail/torch_compat.hpp"
 #include "segbench/losses/nnunet_loss.hpp"
+#include "segbench/models/module_size.hpp"
 #include "segbench/models/unet2d.hpp"
-#include "segbench/models/unet3d.hpp"  // count_parameters
 
 namespace {
 

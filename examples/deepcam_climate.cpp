@@ -20,7 +20,7 @@
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/losses/deepcam_ce.hpp"
 #include "segbench/models/deeplabv3_plus.hpp"
-#include "segbench/models/unet3d.hpp"
+#include "segbench/models/module_size.hpp"
 #include "segbench/train/deepcam_setup.hpp"
 #include "segbench/train/driver_main.hpp"
 #include "segbench/train/optimizer_factory.hpp"

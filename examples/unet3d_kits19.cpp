@@ -18,6 +18,7 @@
 #include "segbench/error.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/unet3d_events.hpp"
+#include "segbench/models/module_size.hpp"
 #include "segbench/models/unet3d.hpp"
 #include "segbench/train/driver_main.hpp"
 #include "segbench/train/optimizer_factory.hpp"

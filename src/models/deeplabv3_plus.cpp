@@ -397,10 +397,4 @@ void DeepLabV3PlusImpl::set_batchnorm_group(std::shared_ptr<AnyContext> group) {
   }
 }
 
-int64_t count_buffer_elements(const torch::nn::Module& module) {
-  int64_t total = 0;
-  for (const at::Tensor& b : module.buffers()) total += b.numel();
-  return total;
-}
-
 }  // namespace segbench

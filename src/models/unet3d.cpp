@@ -266,10 +266,4 @@ std::vector<InitializationGroup> Unet3DImpl::initialization_groups() const {
   return groups;
 }
 
-int64_t count_parameters(const torch::nn::Module& module) {
-  int64_t total = 0;
-  for (const at::Tensor& p : module.parameters()) total += p.numel();
-  return total;
-}
-
 }  // namespace segbench

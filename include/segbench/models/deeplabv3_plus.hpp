@@ -59,8 +59,4 @@ class DeepLabV3PlusImpl : public torch::nn::Module {
 
 TORCH_MODULE(DeepLabV3Plus);
 
-/// Number of buffer elements (BatchNorm running statistics and step counters) of a module and
-/// all its submodules; 97,836 for the reference DeepLabv3+.
-int64_t count_buffer_elements(const torch::nn::Module& module);
-
 }  // namespace segbench

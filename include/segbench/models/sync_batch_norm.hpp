@@ -18,7 +18,6 @@ class AnyContext;
 /// Every rank of the group must call it in the same order (forward and backward).
 at::Tensor sync_batch_norm(const at::Tensor& input, const at::Tensor& weight,
                            const at::Tensor& bias, at::Tensor& running_mean,
-                           at::Tensor& running_var, double momentum, double eps,
-                           AnyContext& group);
+                           at::Tensor& running_var, double momentum, double eps, AnyContext& group);
 
 }  // namespace segbench

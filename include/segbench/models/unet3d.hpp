@@ -59,7 +59,4 @@ class Unet3DImpl : public torch::nn::Module {
 
 TORCH_MODULE(Unet3D);
 
-/// Number of parameter elements of a module and all its submodules.
-int64_t count_parameters(const torch::nn::Module& module);
-
 }  // namespace segbench

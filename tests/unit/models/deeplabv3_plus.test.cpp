@@ -1,5 +1,6 @@
 // DeepLabv3+ of DeepCAM (SPEC §2.2): sizes, names, initialisation, forward shape, errors.
 #include "segbench/models/deeplabv3_plus.hpp"
+#include "segbench/models/module_size.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -10,7 +11,6 @@
 #include "catch_torch.hpp"
 #include "segbench/dist/any_context.hpp"
 #include "segbench/error.hpp"
-#include "segbench/models/unet3d.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "catch_torch.hpp"
 #include "segbench/error.hpp"
 #include "segbench/models/fast_upsample2d.hpp"
-#include "segbench/models/unet3d.hpp"  // count_parameters
+#include "segbench/models/module_size.hpp"
 
 namespace {
 
