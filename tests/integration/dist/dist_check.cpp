@@ -3,6 +3,8 @@
 //   dist_check mpi    under mpirun; cross-checks the MPI rank with the launch environment
 //   Both also check subgroups (sizes 1, 2, world) and BatchNorm synchronised over them against
 //   BatchNorm of one process over the group's whole batch.
+//   dist_check gloo-group-peer-exits   world 4, groups of 2: rank 3 leaves; rank 2's next
+//                                allreduce in its group must name itself and job rank 3
 //   dist_check gloo-peer-exits   ranks > 0 leave after the barrier; rank 0's next allreduce
 //                                must throw a DistributedError that names rank 0
 // Exit 0: every check passed; 1: a check failed (the message names the rank); 2: set-up failed.
@@ -26,6 +28,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -274,17 +277,48 @@ int check_peer_exit(segbench::GlooContext& ctx) {
   return 1;
 }
 
+// In a group, the survivor names itself by job and group rank and the lost peer by job rank.
+int check_group_peer_exit(segbench::GlooContext& ctx) {
+  segbench::GlooContext group = ctx.subgroup(2);
+  ctx.barrier();
+  if (ctx.rank() == 3) return 0;  // leaves
+  if (ctx.rank() < 2) {
+    // Rank 0 hosts the store that rank 2's lost-rank check-in uses: stay until it is done.
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    return 0;
+  }
+  at::Tensor values = at::ones({16}, at::kFloat);
+  try {
+    group.allreduce_sum(values);
+  } catch (const DistributedError& e) {
+    const std::string expected =
+        "rank 2 (0/2 of the group of ranks 2-3): allreduce failed: lost rank 3 (no sign of life";
+    if (std::string_view(e.what()).starts_with(expected)) {
+      fmt::print("dist_check gloo-group-peer-exits: rank 2 reported: {}\n", e.what());
+      return 0;
+    }
+    fmt::print(stderr, "dist_check gloo-group-peer-exits: FAIL expected \"{}...\", found \"{}\"\n",
+               expected, e.what());
+    return 1;
+  }
+  fmt::print(stderr,
+             "dist_check gloo-group-peer-exits: FAIL rank 2: allreduce without its peer "
+             "succeeded\n");
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string backend = argc > 1 ? argv[1] : "";
   at::set_num_threads(1);
   try {
-    if (backend == "gloo" || backend == "gloo-peer-exits") {
+    if (backend == "gloo" || backend == "gloo-peer-exits" || backend == "gloo-group-peer-exits") {
       const segbench::LaunchEnv env = segbench::discover_launch_env();
       auto ctx = segbench::GlooContext::create(
           env.rank, env.world_size, env.master_addr, env.master_port,
           std::chrono::seconds(env_int("DIST_CHECK_TIMEOUT_S", 30)), env.local_rank);
+      if (backend == "gloo-group-peer-exits") return check_group_peer_exit(ctx);
       return backend == "gloo" ? run_checks(ctx, env.world_size) : check_peer_exit(ctx);
     }
 #ifdef SEGBENCH_HAVE_MPI
@@ -303,11 +337,13 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "dist_check {}: {}\n", backend, e.what());
     return 2;
   }
-  fmt::print(stderr, "usage: dist_check gloo|gloo-peer-exits|mpi (this build: gloo{})\n",
+  fmt::print(
+      stderr,
+      "usage: dist_check gloo|gloo-peer-exits|gloo-group-peer-exits|mpi (this build: gloo{})\n",
 #ifdef SEGBENCH_HAVE_MPI
-             "|mpi"
+      "|mpi"
 #else
-             ""
+      ""
 #endif
   );
   return 2;

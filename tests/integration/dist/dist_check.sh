@@ -87,6 +87,19 @@ expect_peer_exit() {
   sed 's/^/   /' "$WORK/peer.0.log"
 }
 
+# The same inside a group of 2 of a world of 4: rank 3 leaves, rank 2 reports it.
+expect_group_peer_exit() {
+  local port rc2 r
+  port=$(random_port)
+  start_gloo group_peer 4 "$port" 10 gloo-group-peer-exits
+  wait "${PIDS[2]}"; rc2=$?
+  for r in 0 1 3; do wait "${PIDS[$r]}"; done
+  PIDS=()
+  [ "$rc2" -eq 0 ] ||
+    { show "$WORK"/group_peer.*.log; fail "group peer exit: rank 2 did not report it as expected"; }
+  sed 's/^/   /' "$WORK/group_peer.2.log"
+}
+
 # A lone rank of a world of 2 with a 5 s timeout: non-zero exit within the bound, and a
 # message naming the rank and the master address. Both lone ranks run at once.
 expect_lone_failures() {
@@ -128,5 +141,6 @@ else
 fi
 echo "== failures"
 expect_peer_exit
+expect_group_peer_exit
 expect_lone_failures
 echo "PASS"
