@@ -253,28 +253,34 @@ int run_checks(Ctx& ctx, int expected_world) {
   return 0;
 }
 
-// Rank 0 must see the departure of its peers as a DistributedError, not a hang or a crash.
-int check_peer_exit(segbench::GlooContext& ctx) {
-  ctx.barrier();
-  if (ctx.rank() != 0) return 0;
+// One allreduce on `ctx` after a peer left: it must throw a DistributedError whose message
+// starts with `expected`. Returns the exit code of `mode`.
+int expect_lost_peer_reported(segbench::GlooContext& ctx, std::string_view mode,
+                              const std::string& expected) {
   at::Tensor values = at::ones({16}, at::kFloat);
   try {
     ctx.allreduce_sum(values);
   } catch (const DistributedError& e) {
-    // World 2: the lost peer is rank 1, and the message must say so.
-    const std::string expected =
-        fmt::format("rank 0/{}: allreduce failed: lost rank 1 (no sign of life", ctx.world_size());
     if (std::string_view(e.what()).starts_with(expected)) {
-      fmt::print("dist_check gloo-peer-exits: rank 0 reported: {}\n", e.what());
+      fmt::print("dist_check {}: reported: {}\n", mode, e.what());
       return 0;
     }
-    fmt::print(stderr, "dist_check gloo-peer-exits: FAIL expected \"{}...\", found \"{}\"\n",
-               expected, e.what());
+    fmt::print(stderr, "dist_check {}: FAIL expected \"{}...\", found \"{}\"\n", mode, expected,
+               e.what());
     return 1;
   }
-  fmt::print(stderr,
-             "dist_check gloo-peer-exits: FAIL rank 0: allreduce without peers succeeded\n");
+  fmt::print(stderr, "dist_check {}: FAIL an allreduce without its peer succeeded\n", mode);
   return 1;
+}
+
+// Rank 0 must see the departure of its peers as a DistributedError, not a hang or a crash.
+int check_peer_exit(segbench::GlooContext& ctx) {
+  ctx.barrier();
+  if (ctx.rank() != 0) return 0;
+  // World 2: the lost peer is rank 1, and the message must say so.
+  return expect_lost_peer_reported(
+      ctx, "gloo-peer-exits",
+      fmt::format("rank 0/{}: allreduce failed: lost rank 1 (no sign of life", ctx.world_size()));
 }
 
 // In a group, the survivor names itself by job and group rank and the lost peer by job rank.
@@ -287,24 +293,9 @@ int check_group_peer_exit(segbench::GlooContext& ctx) {
     std::this_thread::sleep_for(std::chrono::seconds(8));
     return 0;
   }
-  at::Tensor values = at::ones({16}, at::kFloat);
-  try {
-    group.allreduce_sum(values);
-  } catch (const DistributedError& e) {
-    const std::string expected =
-        "rank 2 (0/2 of the group of ranks 2-3): allreduce failed: lost rank 3 (no sign of life";
-    if (std::string_view(e.what()).starts_with(expected)) {
-      fmt::print("dist_check gloo-group-peer-exits: rank 2 reported: {}\n", e.what());
-      return 0;
-    }
-    fmt::print(stderr, "dist_check gloo-group-peer-exits: FAIL expected \"{}...\", found \"{}\"\n",
-               expected, e.what());
-    return 1;
-  }
-  fmt::print(stderr,
-             "dist_check gloo-group-peer-exits: FAIL rank 2: allreduce without its peer "
-             "succeeded\n");
-  return 1;
+  return expect_lost_peer_reported(
+      group, "gloo-group-peer-exits",
+      "rank 2 (0/2 of the group of ranks 2-3): allreduce failed: lost rank 3 (no sign of life");
 }
 
 }  // namespace
