@@ -2,7 +2,7 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/preflight.hpp"
-#include "segbench/dist/rank_label.hpp"
+#include "segbench/dist/rank_group.hpp"
 #include "segbench/error.hpp"
 
 #include <ATen/ops/empty.h>
@@ -37,6 +37,7 @@ struct GlooContext::Impl {
   c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> options;  // reused by subgroups
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
   int first_rank = 0;  // world rank of this group's rank 0 (0 for the world itself)
+  int job_world = 0;   // world size of the job (differs from the group's size in subgroups)
   int failures = 0;    // collectives that failed so far (keys of the lost-rank check-in)
   int subgroups = 0;   // subgroups formed so far: a fresh store prefix for each one
 };
@@ -102,11 +103,7 @@ void on_contiguous(at::Tensor& tensor, Fn&& fn) {
 }  // namespace
 
 GlooContext::GlooContext(int rank, int world, int local_rank, std::unique_ptr<Impl> impl)
-    : rank_(rank),
-      world_(world),
-      local_rank_(local_rank),
-      world_of_job_(world),
-      impl_(std::move(impl)) {}
+    : rank_(rank), world_(world), local_rank_(local_rank), impl_(std::move(impl)) {}
 GlooContext::GlooContext(GlooContext&&) noexcept = default;
 GlooContext& GlooContext::operator=(GlooContext&&) noexcept = default;
 GlooContext::~GlooContext() = default;
@@ -154,17 +151,16 @@ GlooContext GlooContext::create(int rank, int world, const std::string& master_a
     impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, world, impl->options);
   });
   impl->store = store;
+  impl->job_world = world;
   return GlooContext(rank, world, local_rank < 0 ? rank : local_rank, std::move(impl));
 }
 
 std::string GlooContext::who() const {
-  return rank_label(rank_, world_, impl_->first_rank, world_of_job_);
+  return rank_label(rank_, world_, impl_->first_rank, impl_->job_world);
 }
 
 GlooContext GlooContext::subgroup(int group_size) {
-  SEGBENCH_CHECK(group_size >= 1 && world_ % group_size == 0, ConfigError,
-                 "{}: a group size must divide the world size {}, found {}", who(), world_,
-                 group_size);
+  check_group_size(who(), world_, group_size);
   const int group_index = rank_ / group_size;
   const int group_rank = rank_ % group_size;
   auto impl = std::make_unique<Impl>();
@@ -173,6 +169,7 @@ GlooContext GlooContext::subgroup(int group_size) {
       impl_->store);
   impl->options = impl_->options;
   impl->first_rank = impl_->first_rank + group_index * group_size;
+  impl->job_world = impl_->job_world;
   const int first = impl->first_rank;
   guarded(who(),
           fmt::format("forming the Gloo group of ranks {}-{}", first, first + group_size - 1),
@@ -180,9 +177,7 @@ GlooContext GlooContext::subgroup(int group_size) {
             impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, group_rank,
                                                                       group_size, impl->options);
           });
-  GlooContext group(group_rank, group_size, local_rank_, std::move(impl));
-  group.world_of_job_ = world_of_job_;
-  return group;
+  return GlooContext(group_rank, group_size, local_rank_, std::move(impl));
 }
 
 template <class Fn>

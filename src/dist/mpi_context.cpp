@@ -4,7 +4,7 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/preflight.hpp"
-#include "segbench/dist/rank_label.hpp"
+#include "segbench/dist/rank_group.hpp"
 #include "segbench/error.hpp"
 
 #include <ATen/ops/ones.h>
@@ -148,9 +148,7 @@ std::string MpiContext::who() const {
 }
 
 MpiContext MpiContext::subgroup(int group_size) {
-  SEGBENCH_CHECK(group_size >= 1 && world_ % group_size == 0, ConfigError,
-                 "{}: a group size must divide the world size {}, found {}", who(), world_,
-                 group_size);
+  check_group_size(who(), world_, group_size);
   const int group_index = rank_ / group_size;
   MPI_Comm split = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split(comm_->comm, group_index, rank_, &split), who(),

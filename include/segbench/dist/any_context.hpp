@@ -11,6 +11,7 @@
 
 #include "segbench/concepts/distributed.hpp"
 #include "segbench/dist/pending_collective.hpp"
+#include "segbench/dist/rank_group.hpp"
 #include "segbench/dist/single_process.hpp"
 #include "segbench/error.hpp"
 
@@ -44,9 +45,7 @@ class AnyContext {
   /// collective call: every rank calls it with the same size, which must divide world_size().
   /// A group of one is a SingleProcessContext.
   AnyContext subgroup(int group_size) {
-    SEGBENCH_CHECK(group_size >= 1 && world_size() % group_size == 0, ConfigError,
-                   "rank {}/{}: a group size must divide the world size {}, found {}", rank(),
-                   world_size(), world_size(), group_size);
+    check_group_size(fmt::format("rank {}/{}", rank(), world_size()), world_size(), group_size);
     if (group_size == 1) return AnyContext(SingleProcessContext{});
     return AnyContext(self_->subgroup(group_size));
   }

@@ -62,7 +62,6 @@ class GlooContext {
   int rank_;
   int world_;
   int local_rank_;
-  int world_of_job_;  // world size of the job (differs from world_ in subgroups)
   std::unique_ptr<Impl> impl_;
 };
 
