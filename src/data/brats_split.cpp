@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "segbench/data/numpy_random.hpp"
+#include "segbench/random/numpy_random.hpp"
 #include "segbench/error.hpp"
 
 namespace segbench {

@@ -4,7 +4,7 @@
 #include <ATen/ops/mean.h>
 #include <ATen/ops/softmax.h>
 
-#include "segbench/losses/dice_coefficient.hpp"
+#include "segbench/metrics/dice_coefficient.hpp"
 
 namespace segbench {
 

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "segbench/error.hpp"
-#include "segbench/losses/dice_coefficient.hpp"
+#include "segbench/metrics/dice_coefficient.hpp"
 
 namespace segbench {
 

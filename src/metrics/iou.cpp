@@ -113,21 +113,28 @@ void MeanIouTarget::update(const std::vector<double>& sample_values) {
 }
 
 void MeanIouTarget::update(const at::Tensor& logits_NCHW, const at::Tensor& label) {
+  for (const auto& values : sample_values(logits_NCHW, label)) update(values);
+}
+
+std::vector<std::vector<double>> MeanIouTarget::sample_values(const at::Tensor& logits_NCHW,
+                                                              const at::Tensor& label) const {
   SEGBENCH_CHECK(logits_NCHW.dim() == 4 && logits_NCHW.size(1) == options_.num_classes, DataError,
                  "MeanIouTarget: expected logits (N, {}, H, W), found {}", options_.num_classes,
                  detail::shape_text(logits_NCHW.sizes()));
   const at::Tensor counts = iou_confusion_counts(logits_NCHW, label);
+  std::vector<std::vector<double>> out;
   if (options_.averaging == IouAveraging::per_sample) {
     for (const double score : sample_iou_scores(counts, options_.include_background)) {
-      update(std::vector<double>{score});
+      out.push_back({score});
     }
-    return;
+    return out;
   }
   const at::Tensor rows = counts.to(at::kDouble).reshape({counts.size(0), -1}).contiguous();
   const double* values = rows.data_ptr<double>();
   for (int64_t s = 0; s < rows.size(0); ++s) {
-    update(std::vector<double>(values + s * rows.size(1), values + (s + 1) * rows.size(1)));
+    out.emplace_back(values + s * rows.size(1), values + (s + 1) * rows.size(1));
   }
+  return out;
 }
 
 at::Tensor MeanIouTarget::local_totals() const {

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <system_error>
 
-#include "segbench/data/numpy_random.hpp"
+#include "segbench/random/numpy_random.hpp"
 #include "segbench/error.hpp"
 #include "segbench/io/hdf5.hpp"
 

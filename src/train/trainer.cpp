@@ -1,6 +1,7 @@
 #include "segbench/train/trainer.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
@@ -11,6 +12,7 @@
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/mllog_keys.hpp"
+#include "segbench/log/mllog_rules.hpp"
 #include "segbench/train/checkpoint.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 
@@ -34,20 +36,20 @@ bool is_eval_epoch(int64_t epoch, int64_t start, int64_t every) {
 
 }  // namespace
 
-SegmentationTrainer::SegmentationTrainer(TrainerParts parts, TrainerOptions options)
-    : parts_(std::move(parts)), options_(std::move(options)) {
-  SEGBENCH_CHECK(parts_.model && parts_.forward && parts_.optimizer && parts_.loss &&
-                     parts_.train_batches && parts_.evaluate && parts_.log,
+SegmentationTrainer::SegmentationTrainer(TrainingLoop loop, TrainerOptions options)
+    : loop_(std::move(loop)), options_(std::move(options)) {
+  SEGBENCH_CHECK(loop_.model && loop_.optimizer && loop_.schedule && loop_.batches && loop_.step &&
+                     loop_.evaluate && loop_.target.reached && loop_.log && loop_.log_rules,
                  ConfigError,
-                 "trainer: model, forward, optimizer, loss, batches, evaluate and "
-                 "log must all be set");
+                 "trainer: model, optimizer, schedule, batches, step, evaluate, target, log and "
+                 "log rules must all be set");
   SEGBENCH_CHECK(options_.evaluate_every >= 1 && options_.start_eval_at >= 1, ConfigError,
                  "trainer: evaluate_every ({}) and start_eval_at ({}) must be >= 1",
                  options_.evaluate_every, options_.start_eval_at);
   SEGBENCH_CHECK(options_.ga_steps >= 1, ConfigError, "trainer: ga_steps must be >= 1, got {}",
                  options_.ga_steps);
-  if (!parts_.reduce_gradients) parts_.reduce_gradients = [] {};
-  if (!parts_.average_over_ranks) parts_.average_over_ranks = [](double v) { return v; };
+  if (!loop_.gradients.reduce) loop_.gradients.reduce = [] {};
+  if (!loop_.average_over_ranks) loop_.average_over_ranks = [](double v) { return v; };
 }
 
 void SegmentationTrainer::report(const std::string& line) const {
@@ -55,24 +57,17 @@ void SegmentationTrainer::report(const std::string& line) const {
 }
 
 SegmentationTrainer::EpochStats SegmentationTrainer::train_one_epoch(int64_t epoch) {
-  auto& model = *parts_.model;
-  auto& optimizer = *parts_.optimizer;
+  auto& model = *loop_.model;
+  auto& optimizer = *loop_.optimizer;
   model.train(true);
-  parts_.train_batches->start_epoch(epoch);
+  loop_.batches->start_epoch(epoch);
   at::Tensor image, label;
   EpochStats stats;
   double loss_sum = 0.0;
   int64_t iteration = 0;
-  while (parts_.train_batches->next(image, label)) {
-    at::Tensor loss;
-    at::Tensor logits;
-    if (parts_.training_loss) {
-      loss = parts_.training_loss(image, label);
-    } else {
-      logits = parts_.forward(image);
-      loss = parts_.loss(logits, label);
-    }
-    const double value = loss.item<double>();
+  while (loop_.batches->next(image, label)) {
+    const StepLoss step = loop_.step(image, label);
+    const double value = step.loss.item<double>();
     if (!std::isfinite(value)) {
       throw TrainingError(fmt::format(
           "non-finite training loss ({}) at epoch {} iteration {}: the run diverged; no "
@@ -80,45 +75,52 @@ SegmentationTrainer::EpochStats SegmentationTrainer::train_one_epoch(int64_t epo
           value, epoch, iteration));
     }
     const bool will_step = (iteration + 1) % options_.ga_steps == 0;
-    if (parts_.before_backward) parts_.before_backward(will_step);
-    (loss / static_cast<double>(options_.ga_steps)).backward();
+    if (loop_.gradients.before_backward) loop_.gradients.before_backward(will_step);
+    (step.loss / static_cast<double>(options_.ga_steps)).backward();
     if (will_step) {
-      parts_.reduce_gradients();
-      if (options_.lr_at_step) set_learning_rate(optimizer, options_.lr_at_step(optimizer_steps_));
+      loop_.gradients.reduce();
+      set_learning_rate(optimizer, loop_.schedule->lr(epoch, optimizer_steps_));
       optimizer.step();
       optimizer.zero_grad();
       ++optimizer_steps_;
     }
     loss_sum += value;
     stats.last_loss = value;
-    if (parts_.train_accuracy && logits.defined()) {
-      stats.last_accuracy = parts_.train_accuracy(logits.detach(), label);
-    }
+    if (step.accuracy >= 0) stats.last_accuracy = step.accuracy;
     ++iteration;
   }
   SEGBENCH_CHECK(iteration > 0, ConfigError,
                  "epoch {} had no training batch (fewer training cases than the batch size?)",
                  epoch);
-  if (parts_.end_of_epoch) parts_.end_of_epoch();
-  stats.loss = parts_.average_over_ranks(loss_sum / static_cast<double>(iteration));
+  if (loop_.end_of_epoch) loop_.end_of_epoch();
+  stats.loss = loop_.average_over_ranks(loss_sum / static_cast<double>(iteration));
   return stats;
+}
+
+EvalResult SegmentationTrainer::evaluate(int64_t epoch) {
+  at::NoGradGuard no_grad;
+  loop_.model->eval();
+  EvalResult result = loop_.evaluate(epoch);
+  loop_.model->train();
+  loop_.schedule->observe(result.quality, result.loss);
+  return result;
 }
 
 TrainOutcome SegmentationTrainer::fit() {
   namespace key = mllog::key;
-  auto& log = *parts_.log;
-  auto& optimizer = *parts_.optimizer;
+  auto& log = *loop_.log;
+  const auto& rules = *loop_.log_rules;
+  auto& optimizer = *loop_.optimizer;
   TrainOutcome outcome;
 
   int64_t first_epoch = 1;
   if (!options_.resume_from.empty()) {
-    const CheckpointState state = load_checkpoint(options_.resume_from, *parts_.model, optimizer);
+    const CheckpointState state = load_checkpoint(options_.resume_from, *loop_.model, optimizer);
     SEGBENCH_CHECK(state.seed == options_.seed, ConfigError,
                    "checkpoint {} was written by a run with seed {}, this run has seed {}",
                    options_.resume_from.string(), state.seed, options_.seed);
     first_epoch = state.epoch + 1;
-    optimizer_steps_ = state.epoch *
-                       static_cast<int64_t>(parts_.train_batches->batches_per_epoch()) /
+    optimizer_steps_ = state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch()) /
                        options_.ga_steps;
     outcome.last_quality = state.last_quality;
     report(
@@ -131,7 +133,7 @@ TrainOutcome SegmentationTrainer::fit() {
 
   const auto save = [&](int64_t epoch) {
     if (options_.checkpoint_path.empty() || !options_.is_main_rank) return;
-    save_checkpoint(options_.checkpoint_path, *parts_.model, optimizer,
+    save_checkpoint(options_.checkpoint_path, *loop_.model, optimizer,
                     {epoch, outcome.last_quality, options_.seed});
   };
 
@@ -140,18 +142,12 @@ TrainOutcome SegmentationTrainer::fit() {
   int64_t epochs_timed = 0;
   double best_quality = -std::numeric_limits<double>::infinity();
   int64_t evals_since_best = 0;
+  const double samples_per_epoch =
+      static_cast<double>(loop_.batches->batches_per_epoch()) *
+      static_cast<double>(options_.samples_per_step);
   for (int64_t epoch = first_epoch; epoch <= options_.max_epochs; ++epoch) {
-    if (options_.lr_at_epoch) {
-      set_learning_rate(optimizer, options_.lr_at_epoch(epoch));
-    } else if (!options_.lr_at_step) {
-      set_learning_rate(optimizer, options_.schedule.lr_for_epoch(epoch));
-    }
-    if (options_.log_blocks) {
-      log.start(key::kBlockStart, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
-    }
-    nlohmann::json epoch_meta = {{"epoch_num", epoch}};
-    if (options_.log_hpc_epoch_metrics) epoch_meta["step_num"] = optimizer_steps_;
-    log.start(key::kEpochStart, nullptr, epoch_meta);
+    set_learning_rate(optimizer, loop_.schedule->lr(epoch, optimizer_steps_));
+    rules.epoch_start(log, {.epoch = epoch, .optimizer_steps = optimizer_steps_});
     const auto epoch_start = Clock::now();
     EpochStats epoch_stats;
     try {
@@ -160,88 +156,77 @@ TrainOutcome SegmentationTrainer::fit() {
       log.end(key::kRunStop, nullptr, {{"status", "aborted"}});
       throw;
     }
-    const double train_loss = epoch_stats.loss;
-    const double lr = learning_rate(optimizer);
     const double seconds = seconds_since(epoch_start);
-    nlohmann::json step_meta = {{"epoch_num", epoch}, {"step_num", optimizer_steps_}};
-    if (options_.log_hpc_epoch_metrics) {
-      log.event(key::kLearningRate, lr, step_meta);
-      if (epoch_stats.last_accuracy >= 0) {
-        log.event(key::kTrainAccuracy, epoch_stats.last_accuracy, step_meta);
-      }
-      log.event(key::kTrainLoss, epoch_stats.last_loss, step_meta);
-    } else {
-      // The training rules close the epoch before evaluation (SPEC §1.9).
-      log.end(key::kEpochStop, nullptr, {{"epoch_num", epoch}, {"current_lr", lr}});
-    }
+    const mllog::EpochRecord record{.epoch = epoch,
+                                    .optimizer_steps = optimizer_steps_,
+                                    .learning_rate = learning_rate(optimizer),
+                                    .last_loss = epoch_stats.last_loss,
+                                    .last_accuracy = epoch_stats.last_accuracy};
+    rules.epoch_trained(log, record);
     epoch_seconds_sum += seconds;
     ++epochs_timed;
     outcome.train_seconds += seconds;
-    outcome.samples_trained +=
-        static_cast<double>(parts_.train_batches->batches_per_epoch() * options_.samples_per_step);
-    outcome.epochs_run = epoch;
-    const double samples =
-        static_cast<double>(parts_.train_batches->batches_per_epoch() * options_.samples_per_step);
-    const double eta = epoch_seconds_sum / epochs_timed * (options_.max_epochs - epoch);
+    outcome.samples_trained += samples_per_epoch;
+    outcome.epochs_run = static_cast<int>(epoch);
+    const double eta = epoch_seconds_sum / static_cast<double>(epochs_timed) *
+                       static_cast<double>(options_.max_epochs - epoch);
     report(
         fmt::format("epoch {:>4}/{} loss {:.4f} lr {:.6g} {:.2f} samples/s {:.1f} s "
                     "elapsed {} eta(max) {}",
-                    epoch, options_.max_epochs, train_loss, lr, samples / seconds, seconds,
+                    epoch, options_.max_epochs, epoch_stats.loss, record.learning_rate,
+                    samples_per_epoch / seconds, seconds,
                     format_duration(seconds_since(run_start)), format_duration(eta)));
 
     bool stop = false;
     if (is_eval_epoch(epoch, options_.start_eval_at, options_.evaluate_every)) {
-      log.start(key::kEvalStart, epoch, {{"epoch_num", epoch}});
+      rules.eval_start(log, record);
       const auto eval_begin = Clock::now();
-      const EvalResult result = parts_.evaluate(epoch);
-      log.event(key::kEvalAccuracy, result.quality,
-                options_.log_hpc_epoch_metrics ? step_meta : nlohmann::json{{"epoch_num", epoch}});
-      if (options_.log_hpc_epoch_metrics) log.event(key::kEvalLoss, result.loss, step_meta);
+      const EvalResult result = evaluate(epoch);
+      rules.evaluated(log, record, result.quality, result.loss);
       outcome.last_quality = result.quality;
       std::string classes;
       for (double s : result.class_scores) classes += fmt::format(" {:.4f}", s);
       report(
           fmt::format("  eval epoch {:>4}: {} {:.4f} (target {}) per-class [{} ] loss "
                       "{:.4f} cases {} {:.1f} s",
-                      epoch, options_.quality_name, result.quality, options_.quality_target,
-                      classes, result.loss, result.cases, seconds_since(eval_begin)));
+                      epoch, loop_.target.name, result.quality, loop_.target.target, classes,
+                      result.loss, result.cases, seconds_since(eval_begin)));
       if (result.quality > best_quality) {
         best_quality = result.quality;
         evals_since_best = 0;
       } else {
         ++evals_since_best;
       }
-      if (result.quality >= options_.quality_target) {
+      std::optional<std::string> abort_reason;
+      if (loop_.target.reached(result.quality)) {
         outcome.status = RunStatus::success;
         outcome.reason = "quality target reached";
-        if (options_.log_hpc_epoch_metrics) {
-          log.event(key::kTargetAccuracyReached, options_.quality_target, step_meta);
-        }
+        rules.target_reached(log, record, loop_.target.target);
         stop = true;
-      } else if (!(result.quality >= options_.diverged_below)) {
+      } else if (!std::isfinite(result.quality)) {
+        abort_reason = fmt::format("diverged (eval quality {})", result.quality);
+      } else if (options_.abort_rule) {
+        abort_reason = options_.abort_rule(result);
+      }
+      if (!stop && !abort_reason && options_.early_stop_patience > 0 &&
+          epoch >= options_.min_epochs && evals_since_best >= options_.early_stop_patience) {
+        abort_reason = fmt::format("early stopping: no improvement in {} evaluations (best {:.4f})",
+                                   evals_since_best, best_quality);
+      }
+      if (abort_reason) {
         outcome.status = RunStatus::aborted;
-        outcome.reason = fmt::format("diverged (eval quality below {})", options_.diverged_below);
-        stop = true;
-      } else if (options_.early_stop_patience > 0 && epoch >= options_.min_epochs &&
-                 evals_since_best >= options_.early_stop_patience) {
-        outcome.status = RunStatus::aborted;
-        outcome.reason =
-            fmt::format("early stopping: no improvement in {} evaluations (best {:.4f})",
-                        evals_since_best, best_quality);
+        outcome.reason = *abort_reason;
         stop = true;
       }
-      log.end(key::kEvalStop, nullptr, {{"epoch_num", epoch}});
+      rules.eval_stop(log, record);
     }
-    if (options_.log_hpc_epoch_metrics) log.end(key::kEpochStop, nullptr, step_meta);
-    if (options_.log_blocks) {
-      log.end(key::kBlockStop, nullptr, {{"first_epoch_num", epoch}, {"epoch_count", 1}});
-    }
+    rules.epoch_end(log, record);
     if (!stop && options_.checkpoint_every > 0 && epoch % options_.checkpoint_every == 0) {
       save(epoch);
     }
     if (stop) break;
     if (options_.stop_requested &&
-        parts_.average_over_ranks(options_.stop_requested() ? 1.0 : 0.0) > 0.0) {
+        loop_.average_over_ranks(options_.stop_requested() ? 1.0 : 0.0) > 0.0) {
       outcome.reason = "stop requested (signal); continue with --resume";
       report(fmt::format("stop requested after epoch {}", epoch));
       break;

@@ -5,15 +5,15 @@
 #include <string>
 #include <vector>
 
-#include "segbench/dist/single_process.hpp"
+#include "segbench/concepts/context_archetype.hpp"
 
 namespace segbench {
 
-/// update() buffers one case's per-class scores; aggregate() sums over all ranks so that
-/// every case weighs the same whatever the world size; reached() is the stop rule.
+/// update() buffers one case's scores; aggregate() sums over all ranks so that every case
+/// weighs the same whatever the world size; reached() is the stop rule the trainer obeys.
 template <class Q>
 concept QualityTarget = requires(Q& q, const Q& cq, const std::vector<double>& case_scores,
-                                 SingleProcessContext& ctx, double value) {
+                                 detail::ContextArchetype& ctx, double value) {
   q.update(case_scores);
   { q.aggregate(ctx) } -> std::convertible_to<double>;
   q.reset();

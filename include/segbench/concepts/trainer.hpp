@@ -17,6 +17,8 @@ struct TrainOutcome {
   double train_seconds = 0.0;    ///< of which in training epochs (no evaluation)
   double samples_trained = 0.0;  ///< global samples seen in those epochs
   std::string reason;            ///< "target reached", "max epochs", "diverged"
+  double gradient_bytes_per_step = 0.0;  ///< payload of one gradient averaging (0: one process)
+  double gradient_seconds = 0.0;         ///< time spent averaging gradients
 };
 
 template <class T>

@@ -22,6 +22,12 @@ class AnyContext {
   template <DistributedContext C>
   explicit AnyContext(C context) : self_(std::make_unique<Holder<C>>(std::move(context))) {}
 
+  /// A non-owning AnyContext over `context`, which must outlive it.
+  template <DistributedContext C>
+  static AnyContext borrow(C& context) {
+    return AnyContext(std::make_unique<Holder<Borrowed<C>>>(Borrowed<C>{&context}));
+  }
+
   int rank() const { return self_->rank(); }
   int world_size() const { return self_->world_size(); }
   int local_rank() const { return self_->local_rank(); }
@@ -51,6 +57,39 @@ class AnyContext {
   }
 
  private:
+  /// Forwards to a context owned elsewhere (see borrow()).
+  template <class C>
+  struct Borrowed {
+    C* context;
+    int rank() const { return context->rank(); }
+    int world_size() const { return context->world_size(); }
+    int local_rank() const { return context->local_rank(); }
+    std::string backend_name() const { return context->backend_name(); }
+    void allreduce_sum(at::Tensor& t) { context->allreduce_sum(t); }
+    double allreduce_sum(double v) { return context->allreduce_sum(v); }
+    PendingCollective allreduce_sum_async(at::Tensor& t)
+      requires requires(C& c, at::Tensor& x) { c.allreduce_sum_async(x); }
+    {
+      return context->allreduce_sum_async(t);
+    }
+    void broadcast(at::Tensor& t, int root) { context->broadcast(t, root); }
+    void barrier() { context->barrier(); }
+    void preflight()
+      requires requires(C& c) { c.preflight(); }
+    {
+      context->preflight();
+    }
+    void check_same_config(std::uint64_t hash)
+      requires requires(C& c, std::uint64_t h) { c.check_same_config(h); }
+    {
+      context->check_same_config(hash);
+    }
+    auto subgroup(int group_size)
+      requires requires(C& c, int n) { c.subgroup(n); }
+    {
+      return context->subgroup(group_size);
+    }
+  };
   struct Interface {
     virtual ~Interface() = default;
     virtual int rank() const = 0;

@@ -1,4 +1,4 @@
-// The Dice metric and the mean-Dice quality target of the 3D U-Net benchmark (SPEC §1.4, §1.7).
+// The Dice metric and the mean-Dice quality target (3D U-Net and BraTS) (SPEC §1.4, §1.7).
 // Tensor tier.
 #pragma once
 
@@ -25,7 +25,8 @@ std::vector<double> dice_score(const at::Tensor& logits_NCDHW, const at::Tensor&
 /// sharding. Call reset() before each evaluation, update() once per case, then aggregate().
 class MeanDiceTarget {
  public:
-  explicit MeanDiceTarget(double target = 0.908, int num_classes = 2);
+  /// `target`: the mean Dice at which the run stops; `num_classes`: scored classes per case.
+  explicit MeanDiceTarget(double target, int num_classes = 2);
 
   /// One validation case's per-class Dice (num_classes values, e.g. from dice_score).
   void update(const std::vector<double>& case_scores);
@@ -48,6 +49,8 @@ class MeanDiceTarget {
   int64_t local_cases() const { return local_cases_; }
   /// Per-class means of the last aggregate() ({kidney, tumour}); empty before it.
   const std::vector<double>& class_means() const { return class_means_; }
+  /// The same, under the name the sharded evaluation reads.
+  const std::vector<double>& class_scores() const { return class_means_; }
 
  private:
   at::Tensor local_totals() const;  // float64 CPU [sum_class_0, ..., count]

@@ -38,19 +38,19 @@ enum class IouAveraging {
 };
 
 struct MeanIouOptions {
-  double target = 0.82;  ///< --target_iou
+  double target = 0.0;  ///< the IoU at which the run stops (DeepCAM: --target_iou)
   int64_t num_classes = 3;
   IouAveraging averaging = IouAveraging::per_sample;
   bool include_background = true;
 };
 
-/// The reference's rule: per-sample mean over all 3 classes, target 0.82.
-inline MeanIouOptions reference_mean_iou() {
-  return {};
+/// The reference's rule: per-sample mean over all 3 classes.
+inline MeanIouOptions reference_mean_iou(double target) {
+  return {.target = target};
 }
 /// The corrected rule: set-level IoU of the two event classes (background excluded; its IoU is
 /// ~0.98 whatever the model does).
-inline MeanIouOptions corrected_mean_iou(double target = 0.82) {
+inline MeanIouOptions corrected_mean_iou(double target) {
   return {.target = target,
           .num_classes = 3,
           .averaging = IouAveraging::dataset,
@@ -61,13 +61,16 @@ inline MeanIouOptions corrected_mean_iou(double target = 0.82) {
 /// update() per batch or per sample, then aggregate().
 class MeanIouTarget {
  public:
-  explicit MeanIouTarget(MeanIouOptions options = {});
+  explicit MeanIouTarget(MeanIouOptions options);
 
   /// One sample's values: per_sample: {score} (from sample_iou_scores); dataset: the 3 * C
   /// counts [TP_0, FP_0, FN_0, TP_1, ...] (one row of iou_confusion_counts).
   void update(const std::vector<double>& sample_values);
   /// Every sample of a batch (logits (N, C, H, W), label (N, H, W) or (N, 1, H, W)).
   void update(const at::Tensor& logits_NCHW, const at::Tensor& label);
+  /// What update() takes, per sample of a batch.
+  std::vector<std::vector<double>> sample_values(const at::Tensor& logits_NCHW,
+                                                 const at::Tensor& label) const;
 
   /// Sums the local totals over all ranks (one allreduce) and returns the mean IoU. Throws
   /// DataError if no rank saw a sample.
@@ -88,6 +91,8 @@ class MeanIouTarget {
   /// dataset averaging: the set-level IoU per class of the last aggregate() (NaN for a class
   /// absent from the whole set); empty otherwise.
   const std::vector<double>& class_iou() const { return class_iou_; }
+  /// The same, under the name the sharded evaluation reads.
+  const std::vector<double>& class_scores() const { return class_iou_; }
 
  private:
   at::Tensor local_totals() const;  // float64 CPU [sums..., sample count]

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "segbench/train/learning_rate_schedule.hpp"
+
 namespace segbench {
 
 struct EpochLrPolicyOptions {
@@ -18,11 +20,14 @@ struct EpochLrPolicyOptions {
   int64_t patience = 70;            ///< plateau: evaluations without improvement tolerated
 };
 
-class EpochLrPolicy {
+class EpochLrPolicy final : public LearningRateSchedule {
  public:
   explicit EpochLrPolicy(EpochLrPolicyOptions options);
   /// Rate in force during 1-based epoch `epoch` (after epoch − 1 scheduler steps).
   double lr_for_epoch(int64_t epoch) const;
+  double lr(int64_t epoch, int64_t) const override { return lr_for_epoch(epoch); }
+  /// Plateau watches the validation quality (the loss is ignored).
+  void observe(double quality, double) override { observe(quality); }
   /// Plateau only: feeds one validation value (higher is better); more than `patience`
   /// values without a new best multiply the rate by `factor`.
   void observe(double quality);

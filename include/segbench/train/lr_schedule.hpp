@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "segbench/train/learning_rate_schedule.hpp"
+
 namespace segbench {
 
 struct EpochLrScheduleOptions {
@@ -17,10 +19,11 @@ struct EpochLrScheduleOptions {
 /// Learning rate in force during (1-based) epoch `epoch`: linear warm-up
 /// init + (base − init)·e/W for e ≤ W, then base; multiplied by decay_factor once per
 /// milestone m with m < epoch (MultiStepLR is stepped at the end of every epoch).
-class EpochLrSchedule {
+class EpochLrSchedule final : public LearningRateSchedule {
  public:
   explicit EpochLrSchedule(EpochLrScheduleOptions options);
   double lr_for_epoch(int64_t epoch) const;
+  double lr(int64_t epoch, int64_t) const override { return lr_for_epoch(epoch); }
   const EpochLrScheduleOptions& options() const { return options_; }
 
  private:

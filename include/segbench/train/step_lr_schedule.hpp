@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "segbench/train/learning_rate_schedule.hpp"
+
 namespace segbench {
 
 enum class StepLrKind {
@@ -40,9 +42,12 @@ struct StepLrScheduleOptions {
 ///   cosine, t >= W, e = t - W: eta + (lr(W - 1) - eta) * (1 + cos(pi e / T)) / 2 for e <= T,
 ///     then eta + (base - eta) * (1 + cos(pi e / T)) / 2 (the chainable form's restart term
 ///     uses base, not the warm-up's last value): period 2 T, rising again after T.
-class StepLrSchedule {
+class StepLrSchedule final : public LearningRateSchedule {
  public:
   explicit StepLrSchedule(StepLrScheduleOptions options);
+  double lr(int64_t, int64_t optimizer_step) const override {
+    return lr_for_optimizer_step(optimizer_step);
+  }
 
   /// Learning rate after `scheduler_steps` scheduler steps (>= 0).
   double lr_at(int64_t scheduler_steps) const;

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "segbench/config/brats_config.hpp"
-#include "segbench/config/deepcam_config.hpp"
+#include "segbench/recipes/brats/config.hpp"
+#include "segbench/recipes/deepcam/config.hpp"
 #include "segbench/error.hpp"
 
 using namespace segbench;

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "segbench/config/run_environment.hpp"
-#include "segbench/config/unet3d_config.hpp"
+#include "segbench/run/run_environment.hpp"
+#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/error.hpp"
 
 using namespace segbench;

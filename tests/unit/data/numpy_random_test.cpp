@@ -1,4 +1,4 @@
-#include "segbench/data/numpy_random.hpp"
+#include "segbench/random/numpy_random.hpp"
 #include "catch_torch.hpp"
 
 #include <algorithm>

@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "segbench/config/deepcam_config.hpp"
-#include "segbench/log/deepcam_events.hpp"
+#include "segbench/recipes/deepcam/config.hpp"
+#include "segbench/recipes/deepcam/events.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "support/mllog_rules.hpp"
 

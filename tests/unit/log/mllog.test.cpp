@@ -5,10 +5,10 @@
 #include <limits>
 #include <sstream>
 
-#include "segbench/config/unet3d_config.hpp"
+#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
-#include "segbench/log/unet3d_events.hpp"
+#include "segbench/recipes/unet3d/events.hpp"
 #include "support/mllog_rules.hpp"
 
 namespace fs = std::filesystem;

@@ -58,7 +58,7 @@ TEST_CASE("dice_score: a class absent from label and prediction scores 1", "[met
 }
 
 TEST_CASE("MeanDiceTarget on one process: mean over classes of per-class case means", "[metrics]") {
-  segbench::MeanDiceTarget target;
+  segbench::MeanDiceTarget target(0.908);
   CHECK(target.name() == "mean_dice");
   CHECK(target.target() == 0.908);
   CHECK(target.reached(0.908));
@@ -81,7 +81,7 @@ TEST_CASE("MeanDiceTarget on one process: mean over classes of per-class case me
 
 TEST_CASE("MeanDiceTarget weighs every case equally across unequal shards", "[metrics]") {
   // This rank scored 1 case; the peer scored 3 cases with per-class sums (1.5, 0.9).
-  segbench::MeanDiceTarget target;
+  segbench::MeanDiceTarget target(0.908);
   target.update({0.9, 0.7});
   FakeTwoRankContext ctx{at::tensor({1.5, 0.9, 3.0}, at::kDouble)};
   const double mean_dice = target.aggregate(ctx);

@@ -63,7 +63,7 @@ TEST_CASE("IoU: absent classes score 1, batch mean over samples", "[metrics]") {
 }
 
 TEST_CASE("MeanIouTarget, reference rule: exact mean over the samples of all ranks", "[metrics]") {
-  segbench::MeanIouTarget target;
+  segbench::MeanIouTarget target(segbench::reference_mean_iou(0.82));
   CHECK(target.name() == "mean_iou");
   CHECK(target.target() == 0.82);
   CHECK(target.reached(0.82));
@@ -87,7 +87,7 @@ TEST_CASE("MeanIouTarget, reference rule: exact mean over the samples of all ran
 }
 
 TEST_CASE("MeanIouTarget, corrected rule: set-level IoU of the event classes", "[metrics]") {
-  segbench::MeanIouTarget target(segbench::corrected_mean_iou());
+  segbench::MeanIouTarget target(segbench::corrected_mean_iou(0.82));
   // Same two samples as the absent-class test: the set has class 1 only predicted (IoU 0),
   // class 2 only in the label (IoU 0): corrected mean 0, where the reference gives 2/3.
   const at::Tensor prediction =

@@ -1,0 +1,96 @@
+// The data-parallel run skeleton: what every driver does around train(). It reads the launch
+// environment (Slurm, mpirun, torchrun-style variables), resolves the seed, prints the dry run,
+// creates the distributed context and checks that every rank has the same configuration,
+// broadcasts the initial weights, opens the MLLOG on rank 0, installs the stop signals and
+// prints the summary line with the exit code. It knows no benchmark.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "segbench/concepts/trainer.hpp"
+#include "segbench/dist/any_context.hpp"
+#include "segbench/dist/gradient_sync.hpp"
+#include "segbench/dist/launch_env.hpp"
+#include "segbench/log/mllog.hpp"
+#include "segbench/log/run_shape.hpp"
+
+namespace torch::nn {
+class Module;
+}
+
+namespace segbench {
+
+/// The runtime flags every run takes (a recipe's CLI fills them).
+struct RunOptions {
+  std::string dist = "auto";  ///< auto | none | gloo | mpi
+  int64_t dist_timeout_seconds = 60;
+  std::string grad_sync = "after_backward";  ///< after_backward | overlap
+  int64_t seed = -1;                         ///< -1: a random seed
+  int64_t threads = 0;                       ///< torch intra-op threads; 0: torch's default
+  bool dry_run = false;
+  std::string platform;  ///< MLPerf submission_platform; "" = derived from the run's shape
+};
+
+class DataParallelRun {
+ public:
+  /// Sets the thread count, reads the launch environment, resolves and applies the seed.
+  /// `config` is the resolved configuration: connect() checks its hash on every rank.
+  DataParallelRun(std::string name, RunOptions options, nlohmann::json config);
+  ~DataParallelRun();
+  DataParallelRun(const DataParallelRun&) = delete;
+  DataParallelRun& operator=(const DataParallelRun&) = delete;
+
+  const std::string& name() const { return name_; }
+  int64_t seed() const { return seed_; }
+  const LaunchEnv& env() const { return env_; }
+  bool dry_run() const { return options_.dry_run; }
+  GradientSyncMode grad_sync() const;
+  /// --submission_platform, or "<world>xCPU-<threads>thread".
+  std::string platform() const;
+
+  /// Prints the configuration, the rank layout, the launcher, seed, platform and `facts`
+  /// ("parameters: 31190243"); returns 0, the dry run's exit code.
+  int print_dry_run(const std::vector<std::pair<std::string, std::string>>& facts) const;
+
+  /// Creates the context (rendezvous and pre-flight) and checks that every rank runs the same
+  /// configuration and seed. Throws DistributedError naming the rank that differs.
+  AnyContext& connect();
+  /// The context of connect().
+  AnyContext& context();
+  /// Copies rank 0's parameters and buffers to every rank.
+  void broadcast(torch::nn::Module& module);
+
+  /// The MLLOG: rank 0 appends to `file` (echoed to stdout), or writes to stdout only when
+  /// `file` is empty; other ranks log nothing.
+  mllog::Logger& open_log(const std::filesystem::path& file);
+  mllog::Logger& log();
+  /// Ranks, nodes and accelerators per node, for the MLLOG.
+  RunShape shape() const;
+  /// SIGUSR1 / SIGTERM ask the run to stop after the current epoch (TrainerOptions).
+  std::function<bool()> stop_signals() const;
+
+  /// Rank 0 prints "<name>: SUCCESS|ABORTED (<reason>) after N epochs, S s from run_start;
+  /// <details>; W ranks (<backend>); MLLOG <path>" on stderr. Returns the exit code: 0 when
+  /// the target was reached, else 1.
+  int finish(const TrainOutcome& outcome, const std::string& details);
+
+ private:
+  std::string name_;
+  RunOptions options_;
+  nlohmann::json config_;
+  LaunchEnv env_;
+  int64_t seed_ = 0;
+  std::optional<AnyContext> context_;
+  std::unique_ptr<mllog::Logger> log_;
+};
+
+}  // namespace segbench

@@ -1,0 +1,28 @@
+#include "segbench/recipes/common/cli.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace segbench::cli {
+
+std::string find_preset(int argc, const char* const* argv, const std::string& fallback) {
+  std::string preset = fallback;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--preset" && i + 1 < argc) preset = argv[i + 1];
+    if (arg.starts_with("--preset=")) preset = std::string(arg.substr(9));
+  }
+  return preset;
+}
+
+void parse_or_throw(CLI::App& app, int argc, const char* const* argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError(fmt::format("command line: {}", e.what()));
+  }
+}
+
+}  // namespace segbench::cli

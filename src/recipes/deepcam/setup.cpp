@@ -1,0 +1,152 @@
+#include "segbench/recipes/deepcam/setup.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/optim/optimizer.h>
+
+#include <iostream>
+
+#include "segbench/data/cam5_dataset.hpp"
+#include "segbench/error.hpp"
+#include "segbench/losses/deepcam_ce.hpp"
+#include "segbench/dist/gradient_sync.hpp"
+#include "segbench/log/mllog_keys.hpp"
+#include "segbench/log/mllog_rules.hpp"
+#include "segbench/models/module_size.hpp"
+#include "segbench/recipes/deepcam/events.hpp"
+#include "segbench/train/optimizer_factory.hpp"
+
+namespace segbench {
+
+DeepcamDatasets open_deepcam_datasets(const DeepcamConfig& c) {
+  const auto stats = c.data_dir / "stats.h5";
+  const std::vector<int> channels(c.channels.begin(), c.channels.end());
+  if (c.data_format == "npy") {
+    return {
+        AnyDataset(Cam5NpyDataset(list_cam5_npy_samples(c.data_dir / "train"), stats, channels)),
+        AnyDataset(
+            Cam5NpyDataset(list_cam5_npy_samples(c.data_dir / "validation"), stats, channels))};
+  }
+  return {
+      AnyDataset(Cam5Hdf5Dataset(list_cam5_samples(c.data_dir / "train"), stats, channels)),
+      AnyDataset(Cam5Hdf5Dataset(list_cam5_samples(c.data_dir / "validation"), stats, channels))};
+}
+
+StepLrScheduleOptions deepcam_lr_options(const DeepcamConfig& c) {
+  StepLrScheduleOptions o;
+  o.base_lr = c.start_lr;
+  o.kind = step_lr_kind_from_string(c.lr_schedule);
+  o.milestones = c.lr_milestones;
+  o.decay_rate = c.lr_decay_rate;
+  o.t_max = std::max<int64_t>(1, c.lr_t_max);
+  o.eta_min = c.lr_eta_min;
+  o.warmup_steps = c.lr_warmup_steps;
+  o.warmup_factor = c.lr_warmup_factor;
+  o.corrected = c.corrected_schedule;
+  return o;
+}
+
+DeepLabV3PlusOptions deepcam_model_options(const DeepcamConfig& c) {
+  return DeepLabV3PlusOptions{.in_channels = static_cast<int64_t>(c.channels.size()),
+                              .n_classes = 3,
+                              .width = c.width};
+}
+
+DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& c,
+                                   const DataParallelRun& run) {
+  namespace key = mllog::key;
+  log.start(key::kInitStart);
+  log.event(key::kCacheClear, nullptr);
+  log.start(key::kStagingStart);  // data is read in place: staging = listing + stats.h5
+  DeepcamDatasets data = open_deepcam_datasets(c);
+  const auto train_samples = static_cast<int64_t>(data.train.size());
+  const auto eval_samples = static_cast<int64_t>(data.validation.size());
+  log.end(key::kStagingStop, nullptr, {{"staged_files", train_samples + eval_samples}});
+  log_deepcam_submission(log, c, resolve_deepcam_division(c, train_samples, eval_samples),
+                         run.platform());
+  log_deepcam_config(log, c, run.seed(), run.shape());
+  log.event(key::kTrainSamples, train_samples);
+  log.event(key::kEvalSamples, eval_samples);
+  return data;
+}
+
+std::vector<std::pair<std::string, std::string>> deepcam_dry_run_facts(const DeepcamConfig& c,
+                                                                       const DataParallelRun& run,
+                                                                       DeepLabV3Plus& model) {
+  const int64_t first = run.env().rank / c.batchnorm_group_size * c.batchnorm_group_size;
+  return {{"batchnorm layers", std::to_string(model->batch_norm_count())},
+          {"parameters", std::to_string(count_parameters(*model))},
+          {"batchnorm statistics",
+           c.batchnorm_group_size == 1
+               ? std::string("per rank")
+               : fmt::format("synchronised over ranks {}-{}", first,
+                             first + c.batchnorm_group_size - 1)}};
+}
+
+void set_deepcam_batchnorm_groups(const DeepcamConfig& c, AnyContext& ctx, DeepLabV3Plus& model) {
+  if (c.batchnorm_group_size <= 1) return;
+  model->set_batchnorm_group(std::make_shared<AnyContext>(
+      batchnorm_group(ctx, static_cast<int>(c.batchnorm_group_size))));
+}
+
+AnyContext batchnorm_group(AnyContext& ctx, int group_size) {
+  SEGBENCH_CHECK(group_size >= 1 && ctx.world_size() % group_size == 0, ConfigError,
+                 "rank {}/{}: --batchnorm_group_size {} must divide the number of ranks {}",
+                 ctx.rank(), ctx.world_size(), group_size, ctx.world_size());
+  return ctx.subgroup(group_size);
+}
+
+MeanIouTarget deepcam_target(const DeepcamConfig& c) {
+  return MeanIouTarget(c.corrected_iou ? corrected_mean_iou(c.target_iou)
+                                       : reference_mean_iou(c.target_iou));
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_deepcam_optimizer(const DeepcamConfig& c,
+                                                                DeepLabV3Plus& model) {
+  return make_optimizer({.name = c.optimizer,
+                         .learning_rate = c.start_lr,
+                         .weight_decay = c.weight_decay,
+                         .betas = c.betas,
+                         .eps = c.eps,
+                         .max_grad_norm = c.max_grad_norm},
+                        model->parameters());
+}
+
+CaseScore score_deepcam_sample(DeepLabV3Plus& model, const Sample& sample,
+                               const MeanIouTarget& target) {
+  const at::Tensor logits = model->forward(sample.image.unsqueeze(0));
+  const at::Tensor label = sample.label.unsqueeze(0);
+  return {target.sample_values(logits, label).at(0), deepcam_ce_loss(logits, label).item<double>()};
+}
+
+TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, DeepLabV3Plus model,
+                               torch::optim::Optimizer& optimizer, const MeanIouTarget& target) {
+  TrainingPlan plan;
+  plan.optimizer = &optimizer;
+  plan.schedule = std::make_shared<StepLrSchedule>(deepcam_lr_options(c));
+  plan.batching = {.batch_size = static_cast<std::size_t>(c.local_batch_size),
+                   .num_workers = static_cast<int>(c.num_workers)};
+  plan.score_case = [model, &target](const Sample& sample) mutable {
+    return score_deepcam_sample(model, sample, target);
+  };
+  plan.train_accuracy = [](const at::Tensor& logits, const at::Tensor& label) {
+    return batch_mean_iou(logits, label);
+  };
+  AnyContext& ctx = run.context();
+  plan.end_of_epoch = [model, &ctx] { average_floating_tensors(model->buffers(), ctx); };
+  plan.grad_sync = run.grad_sync();
+  plan.log = &run.log();
+  plan.log_rules = mllog::hpc_rules();
+
+  TrainerOptions& o = plan.options;
+  o.max_epochs = c.max_epochs;
+  o.ga_steps = c.gradient_accumulation_frequency;
+  o.seed = run.seed();
+  o.checkpoint_path = c.save_ckpt_path;
+  o.checkpoint_every = c.checkpoint_every;
+  o.resume_from = c.load_ckpt_path;
+  o.progress = &std::cerr;
+  o.stop_requested = run.stop_signals();
+  return plan;
+}
+
+}  // namespace segbench

@@ -1,0 +1,99 @@
+#include "segbench/run/data_parallel_run.hpp"
+
+#include <ATen/Parallel.h>
+#include <fmt/core.h>
+#include <torch/nn/module.h>
+#include <torch/utils.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "segbench/dist/make_context.hpp"
+#include "segbench/error.hpp"
+#include "segbench/run/run_environment.hpp"
+#include "segbench/train/stop_signal.hpp"
+
+namespace segbench {
+
+DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann::json config)
+    : name_(std::move(name)), options_(std::move(options)), config_(std::move(config)) {
+  if (options_.threads > 0) at::set_num_threads(static_cast<int>(options_.threads));
+  env_ = discover_launch_env();
+  seed_ = resolve_seed(options_.seed);
+  torch::manual_seed(static_cast<uint64_t>(seed_));
+}
+
+DataParallelRun::~DataParallelRun() = default;
+
+GradientSyncMode DataParallelRun::grad_sync() const {
+  return gradient_sync_mode(options_.grad_sync);
+}
+
+std::string DataParallelRun::platform() const {
+  return options_.platform.empty() ? default_platform(env_.world_size, at::get_num_threads())
+                                   : options_.platform;
+}
+
+int DataParallelRun::print_dry_run(
+    const std::vector<std::pair<std::string, std::string>>& facts) const {
+  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds)};
+  fmt::print("{}\n", config_.dump(2));
+  fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
+             env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
+  fmt::print("launcher: {}\nseed: {}\nplatform: {}\n", env_.describe(), seed_, platform());
+  for (const auto& [name, value] : facts) fmt::print("{}: {}\n", name, value);
+  return 0;
+}
+
+AnyContext& DataParallelRun::connect() {
+  SEGBENCH_CHECK(!context_, ConfigError, "{}: connect() called twice", name_);
+  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds)};
+  context_.emplace(make_context(dist, env_));
+  context_->check_same_config(std::hash<std::string>{}(config_.dump()) ^
+                              static_cast<uint64_t>(seed_));
+  return *context_;
+}
+
+AnyContext& DataParallelRun::context() {
+  SEGBENCH_CHECK(context_.has_value(), ConfigError, "{}: context() before connect()", name_);
+  return *context_;
+}
+
+void DataParallelRun::broadcast(torch::nn::Module& module) {
+  broadcast_tensors(module.parameters(), context());
+  broadcast_tensors(module.buffers(), context());
+}
+
+mllog::Logger& DataParallelRun::open_log(const std::filesystem::path& file) {
+  if (context().rank() != 0) {
+    log_ = std::make_unique<mllog::Logger>();
+  } else if (file.empty()) {
+    log_ = std::make_unique<mllog::Logger>(std::cout);
+  } else {
+    log_ = std::make_unique<mllog::Logger>(file, &std::cout);
+  }
+  return *log_;
+}
+
+mllog::Logger& DataParallelRun::log() {
+  SEGBENCH_CHECK(log_ != nullptr, ConfigError, "{}: log() before open_log()", name_);
+  return *log_;
+}
+
+RunShape DataParallelRun::shape() const {
+  return {context_ ? context_->world_size() : env_.world_size, env_.num_nodes, 0};
+}
+
+std::function<bool()> DataParallelRun::stop_signals() const { return install_stop_signals(); }
+
+int DataParallelRun::finish(const TrainOutcome& outcome, const std::string& details) {
+  const int code = outcome.status == RunStatus::success ? 0 : 1;
+  if (context().rank() != 0) return code;
+  fmt::print(stderr, "{}: {} ({}) after {} epochs, {:.1f} s from run_start; {}; {} ranks ({}); MLLOG {}\n",
+             name_, code == 0 ? "SUCCESS" : "ABORTED", outcome.reason, outcome.epochs_run,
+             outcome.seconds_to_stop, details, context().world_size(), context().backend_name(),
+             log_ && !log_->path().empty() ? log_->path().string() : "(stdout only)");
+  return code;
+}
+
+}  // namespace segbench
