@@ -182,8 +182,12 @@ TrainOutcome SegmentationTrainer::fit() {
       rules.eval_start(log, record);
       const auto eval_begin = Clock::now();
       const EvalResult result = evaluate(epoch);
-      rules.evaluated(log, record, result.quality, result.loss);
-      outcome.last_quality = result.quality;
+      // A non-finite quality is never logged as a result: the run aborts below.
+      const bool finite_quality = std::isfinite(result.quality);
+      if (finite_quality) {
+        rules.evaluated(log, record, result.quality, result.loss);
+        outcome.last_quality = result.quality;
+      }
       std::string classes;
       for (double s : result.class_scores) classes += fmt::format(" {:.4f}", s);
       report(
@@ -203,7 +207,7 @@ TrainOutcome SegmentationTrainer::fit() {
         outcome.reason = "quality target reached";
         rules.target_reached(log, record, loop_.target.target);
         stop = true;
-      } else if (!std::isfinite(result.quality)) {
+      } else if (!finite_quality) {
         abort_reason = fmt::format("diverged (eval quality {})", result.quality);
       } else if (options_.abort_rule) {
         abort_reason = options_.abort_rule(result);

@@ -19,7 +19,6 @@
 #include "segbench/models/unet3d.hpp"
 
 #include <string>
-#include "segbench/train/volume_evaluation.hpp"
 
 using namespace segbench;
 

@@ -135,12 +135,14 @@ TEST_CASE("DeepLabv3+ with BatchNorm synchronised over a group of one equals pla
   const auto synced_params = synced->named_parameters();
   for (const auto& p : plain->named_parameters()) {
     // Float rounding differs (group moments in double) and grows through 76 BatchNorms on the
-    // way back to the first convolutions: compare against each gradient's own scale.
+    // way back to the first convolutions: compare against each gradient's own scale. Measured
+    // up to 1.2e-4 of it on one Xeon (2.4e-5 on another); a broken backward allreduce gives
+    // differences of the gradient's own size.
     const at::Tensor& g = p.value().grad();
     const double max_diff = (g - synced_params[p.key()].grad()).abs().max().item<double>();
     INFO(p.key() << ": max difference " << max_diff << ", max |grad| "
                  << g.abs().max().item<double>());
-    CHECK(max_diff <= 1e-4 * g.abs().max().item<double>() + 1e-8);
+    CHECK(max_diff <= 3e-4 * g.abs().max().item<double>() + 1e-8);
   }
   const auto synced_buffers = synced->named_buffers();
   for (const auto& buffer : plain->named_buffers()) {

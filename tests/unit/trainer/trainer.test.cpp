@@ -10,7 +10,9 @@
 
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
+#include "segbench/log/mllog_rules.hpp"
 #include "segbench/models/unet3d.hpp"
+#include "segbench/train/lr_schedule.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
 
@@ -60,22 +62,36 @@ struct Fixture {
     optimizer = make_optimizer({.name = "sgd", .learning_rate = 0.01}, model->parameters());
   }
 
-  TrainOutcome fit(TrainerOptions options) {
-    TrainerParts parts;
-    parts.model = model.ptr();
-    parts.forward = [this](const at::Tensor& x) { return model->forward(x); };
-    parts.optimizer = optimizer.get();
-    parts.loss = loss;
-    parts.train_batches = &batches;
-    parts.before_backward = [this](bool will_step) { backward_will_step.push_back(will_step); };
-    parts.evaluate = [this](int64_t epoch) {
+  double target = 0.9;
+  std::shared_ptr<LearningRateSchedule> schedule = std::make_shared<ConstantLearningRate>(0.01);
+  std::shared_ptr<const mllog::EpochLogRules> rules = mllog::training_rules();
+
+  TrainingLoop loop() {
+    TrainingLoop l;
+    l.model = model.ptr();
+    l.optimizer = optimizer.get();
+    l.schedule = schedule.get();
+    l.batches = &batches;
+    l.step = [this](const at::Tensor& image, const at::Tensor& label) {
+      return StepLoss{loss(model->forward(image), label)};
+    };
+    l.gradients.before_backward = [this](bool will_step) {
+      backward_will_step.push_back(will_step);
+    };
+    l.evaluate = [this](int64_t epoch) {
       evaluated_epochs.push_back(epoch);
       EvalResult r;
       r.quality = qualities.at(evaluated_epochs.size() - 1);
       return r;
     };
-    parts.log = &log;
-    return SegmentationTrainer(std::move(parts), std::move(options)).fit();
+    l.target = {[this](double q) { return q >= target; }, target, "quality"};
+    l.log = &log;
+    l.log_rules = rules;
+    return l;
+  }
+
+  TrainOutcome fit(TrainerOptions options) {
+    return SegmentationTrainer(loop(), std::move(options)).fit();
   }
 
   std::vector<std::string> keys() const {
@@ -97,8 +113,8 @@ TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") 
   o.max_epochs = 10;
   o.start_eval_at = 2;
   o.evaluate_every = 3;
-  o.quality_target = 0.9;
-  o.schedule = EpochLrSchedule({.base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2});
+  f.schedule = std::make_shared<EpochLrSchedule>(
+      EpochLrScheduleOptions{.base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2, .decay_epochs = {}});
   const TrainOutcome outcome = f.fit(o);
   CHECK(outcome.status == RunStatus::success);
   CHECK(outcome.epochs_run == 5);
@@ -116,17 +132,32 @@ TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") 
   CHECK(f.mllog_text.str().find("\"current_lr\":0.0055") != std::string::npos);
 }
 
-TEST_CASE("trainer aborts on divergence and when epochs run out", "[trainer]") {
+TEST_CASE("trainer aborts on the abort rule, a NaN quality, and when epochs run out",
+          "[trainer]") {
   at::set_num_threads(1);
   {
     Fixture f;
-    f.qualities = {0.0};
+    f.qualities = {0.3, 0.0};
+    TrainerOptions o;
+    o.max_epochs = 5;
+    o.abort_rule = [](const EvalResult& r) -> std::optional<std::string> {
+      if (r.quality > 0.1) return std::nullopt;
+      return "diverged (test rule)";
+    };
+    const TrainOutcome outcome = f.fit(o);
+    CHECK(outcome.status == RunStatus::aborted);
+    CHECK(outcome.epochs_run == 2);
+    CHECK(outcome.reason == "diverged (test rule)");
+  }
+  {
+    Fixture f;
+    f.qualities = {std::numeric_limits<double>::quiet_NaN()};
     TrainerOptions o;
     o.max_epochs = 5;
     const TrainOutcome outcome = f.fit(o);
     CHECK(outcome.status == RunStatus::aborted);
     CHECK(outcome.epochs_run == 1);
-    CHECK_THAT(outcome.reason, Catch::Contains("diverged"));
+    CHECK_THAT(outcome.reason, Catch::Contains("diverged") && Catch::Contains("nan"));
   }
   {
     Fixture f;
@@ -203,24 +234,36 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
   fs::remove(o.checkpoint_path);
 }
 
-TEST_CASE("per-step learning rate: every optimizer step gets lr_at_step(global step)",
+namespace {
+// Records what the trainer asks; the rate grows with the optimizer step.
+struct RecordingSchedule final : LearningRateSchedule {
+  double lr(int64_t epoch, int64_t step) const override {
+    asked.emplace_back(epoch, step);
+    return 0.001 * static_cast<double>(step + 1);
+  }
+  void observe(double quality, double) override { observed.push_back(quality); }
+  mutable std::vector<std::pair<int64_t, int64_t>> asked;
+  std::vector<double> observed;
+};
+}  // namespace
+
+TEST_CASE("the schedule object sets the rate of every optimizer step and sees every evaluation",
           "[trainer]") {
   at::set_num_threads(1);
   Fixture f;
   f.qualities = {0.1, 0.2, 0.3};
-  std::vector<int64_t> steps_asked;
+  auto schedule = std::make_shared<RecordingSchedule>();
+  f.schedule = schedule;
   TrainerOptions o;
   o.max_epochs = 3;
-  o.quality_target = 0.9;
-  o.diverged_below = -1.0;
-  o.lr_at_step = [&](int64_t step) {
-    steps_asked.push_back(step);
-    return 0.001 * static_cast<double>(step + 1);
-  };
   f.fit(o);
-  // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs.
-  CHECK(steps_asked == std::vector<int64_t>{0, 1, 2, 3, 4, 5});
+  // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs, each asked with the
+  // epoch it belongs to (the rate is also set at each epoch's start).
+  const std::vector<std::pair<int64_t, int64_t>> expected = {
+      {1, 0}, {1, 0}, {1, 1}, {2, 2}, {2, 2}, {2, 3}, {3, 4}, {3, 4}, {3, 5}};
+  CHECK(schedule->asked == expected);
   CHECK(learning_rate(*f.optimizer) == Approx(0.006));
+  CHECK(schedule->observed == std::vector<double>{0.1, 0.2, 0.3});
 }
 
 TEST_CASE("HPC log flavour: step_num, train metrics, eval_loss, epoch_stop after eval",
@@ -231,26 +274,21 @@ TEST_CASE("HPC log flavour: step_num, train metrics, eval_loss, epoch_stop after
   int end_of_epoch_calls = 0;
   TrainerOptions o;
   o.max_epochs = 5;
-  o.quality_target = 0.82;
-  o.log_blocks = false;
-  o.log_hpc_epoch_metrics = true;
-  TrainerParts parts;
-  parts.model = f.model.ptr();
-  parts.forward = [&](const at::Tensor& x) { return f.model->forward(x); };
-  parts.optimizer = f.optimizer.get();
-  parts.loss = f.loss;
-  parts.train_batches = &f.batches;
-  parts.train_accuracy = [](const at::Tensor&, const at::Tensor&) { return 0.25; };
-  parts.end_of_epoch = [&] { ++end_of_epoch_calls; };
+  f.target = 0.82;
+  f.rules = mllog::hpc_rules();
+  TrainingLoop loop = f.loop();
+  loop.step = [&](const at::Tensor& image, const at::Tensor& label) {
+    return StepLoss{f.loss(f.model->forward(image), label), 0.25};
+  };
+  loop.end_of_epoch = [&] { ++end_of_epoch_calls; };
   int evaluations = 0;
-  parts.evaluate = [&](int64_t) {
+  loop.evaluate = [&](int64_t) {
     EvalResult r;
     r.quality = f.qualities.at(static_cast<std::size_t>(evaluations++));
     r.loss = 0.5;
     return r;
   };
-  parts.log = &f.log;
-  const TrainOutcome outcome = SegmentationTrainer(std::move(parts), o).fit();
+  const TrainOutcome outcome = SegmentationTrainer(std::move(loop), o).fit();
   CHECK(outcome.status == RunStatus::success);
   CHECK(end_of_epoch_calls == 2);
   const auto keys = f.keys();
@@ -274,8 +312,6 @@ TEST_CASE("early stopping: patience evaluations without improvement, not before 
   f.qualities = {0.5, 0.4, 0.45, 0.5, 0.3, 0.2};
   TrainerOptions o;
   o.max_epochs = 6;
-  o.quality_target = 0.9;
-  o.diverged_below = -1.0;
   o.early_stop_patience = 2;
   o.min_epochs = 4;
   const TrainOutcome outcome = f.fit(o);
@@ -283,36 +319,4 @@ TEST_CASE("early stopping: patience evaluations without improvement, not before 
   CHECK(outcome.epochs_run == 4);
   CHECK(outcome.status == RunStatus::aborted);
   CHECK_THAT(outcome.reason, Catch::Contains("early stopping") && Catch::Contains("0.5000"));
-}
-
-TEST_CASE("training_loss replaces forward + loss in training", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.95};
-  int calls = 0;
-  TrainerParts parts;
-  parts.model = f.model.ptr();
-  parts.forward = [](const at::Tensor&) -> at::Tensor {
-    throw std::logic_error("forward must not be used in training");
-  };
-  parts.optimizer = f.optimizer.get();
-  parts.loss = f.loss;
-  parts.training_loss = [&](const at::Tensor& image, const at::Tensor& label) {
-    ++calls;
-    return f.loss(f.model->forward(image), label);
-  };
-  parts.train_batches = &f.batches;
-  parts.evaluate = [](int64_t) {
-    EvalResult r;
-    r.quality = 0.95;
-    return r;
-  };
-  parts.log = &f.log;
-  TrainerOptions o;
-  o.quality_target = 0.9;
-  const TrainOutcome outcome = SegmentationTrainer(std::move(parts), o).fit();
-  CHECK(outcome.status == RunStatus::success);
-  CHECK(calls == 2);
-  CHECK(outcome.samples_trained == 2.0);
-  CHECK(outcome.train_seconds > 0.0);
 }
