@@ -15,11 +15,11 @@ JOBS=${SEGBENCH_JOBS:-$(nproc)}
 DEMO_DIR=${SEGBENCH_DEMO_DIR:-$ROOT/demo-out}
 
 # libopenblas0-pthread: Debian's libtorch calls libblas.so.3, which is otherwise the netlib
-# reference BLAS (~30x slower GEMM, SPEC §5.3/§6).
+# reference BLAS (~30x slower GEMM, fidelity §5.3/§6).
 PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxtensor-dev
   libxtensor-blas-dev libblas-dev liblapack-dev libopenblas0-pthread libfmt-dev catch2
   libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev procps)
+  zlib1g-dev procps doxygen)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 

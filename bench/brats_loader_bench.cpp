@@ -1,4 +1,4 @@
-// Throughput of the nnU-Net 2-D BraTS training loader (SPEC §3.4): PrefetchLoader over
+// Throughput of the nnU-Net 2-D BraTS training loader (fidelity §3.4): PrefetchLoader over
 // in-memory random volumes with labels, the full augmentation pipeline (reference
 // probabilities, or every op on with "all"), one volume per batch cut into slices by layout_2d,
 // at 0, 1 and 2 workers. Prints volumes/s and slices/s, then the cost of each op when applied.

@@ -1,6 +1,6 @@
 // Training-step throughput of DeepCAM's DeepLabv3+ (forward + weighted CE + backward + Adam step,
 // optimiser settings of the reference's defaults). Prints s/step (wall and this process's CPU
-// time) and samples/s for the full-width model on 192 x 288 (the size of SPEC §5.2) and for a
+// time) and samples/s for the full-width model on 192 x 288 (the size of fidelity §5.2) and for a
 // demo width. Usage: deepcam_step_bench [STEPS THREADS DEMO_WIDTH]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -1,4 +1,4 @@
-// One nnU-Net 2D training step (SPEC §3.5-3.7, §5.2): zero_grad, forward with deep supervision,
+// One nnU-Net 2D training step (fidelity §3.5-3.7, §5.2): zero_grad, forward with deep supervision,
 // Dice+CE deep-supervision loss, backward, AdamW. fp32 and/or bf16 CPU autocast, each step timed
 // (the first one includes oneDNN primitive creation). Prints wall and CPU seconds per step, peak
 // RSS and the load average before and after, since the machine may be shared.

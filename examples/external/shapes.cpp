@@ -31,7 +31,7 @@ class Shapes {
     const at::Tensor y = torch::arange(kSide).view({kSide, 1}) - cy, x = torch::arange(kSide) - cx;
     const at::Tensor inside = pick(0, 1) ? (x * x + y * y <= r * r) : (x.abs() <= r) & (y.abs() <= r);
     const at::Tensor noise = torch::randn({kSide, kSide}, at::detail::createCPUGenerator(rng()));
-    return {(inside.to(torch::kFloat) + 0.5 * noise).view({1, 1, kSide, kSide}),
+    return {(inside.to(torch::kFloat) + 0.7 * noise).view({1, 1, kSide, kSide}),
             inside.to(torch::kUInt8).view({1, 1, kSide, kSide}), case_id(i)};
   }
 

@@ -38,6 +38,13 @@ class TrainingError : public Error {
   using Error::Error;
 };
 
+/// Not an error: the program should end now with `exit_code`, its output already printed
+/// (e.g. --help). Library code throws it instead of calling std::exit; run_driver() returns
+/// the code.
+struct EarlyExit {
+  int exit_code = 0;
+};
+
 }  // namespace segbench
 
 /// Throws `ErrorType` with an fmt-formatted message when `cond` is false.

@@ -15,7 +15,7 @@
 
 #include "segbench/detail/shape_text.hpp"
 #include "segbench/error.hpp"
-#include "segbench/losses/deepcam_ce.hpp"
+#include "segbench/metrics/label_checks.hpp"
 
 namespace segbench {
 

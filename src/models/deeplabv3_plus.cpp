@@ -114,7 +114,7 @@ struct BlockSpec {
   bool is_last = false;
 };
 
-/// Xception residual block (SPEC §2.2): reps x [SepConv -> BN -> ReLU] without the final ReLU,
+/// Xception residual block (fidelity §2.2): reps x [SepConv -> BN -> ReLU] without the final ReLU,
 /// plus a stride-2 (or, when last, stride-1) SepConv; skip is identity or 1x1 conv -> BN.
 class XceptionBlockImpl : public torch::nn::Module {
  public:
@@ -290,7 +290,7 @@ class BottleneckImpl : public torch::nn::Module {
     parts.reserve(5);
     for (auto& branch : branches_) parts.push_back(branch->forward(x));
     // The reference tiles by the constant (1, 1, 48, 72); expanding to the actual size is the
-    // same at 768 x 1152 and correct elsewhere (SPEC §2.7).
+    // same at 768 x 1152 and correct elsewhere (fidelity §2.7).
     parts.push_back(image_pooling_->forward(x).expand({-1, -1, x.size(2), x.size(3)}));
     return norm_->forward(conv_->forward(at::cat(parts, 1))).relu_();
   }

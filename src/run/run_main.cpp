@@ -12,6 +12,8 @@ namespace segbench {
 int run_driver(const char* driver_name, const std::function<int()>& body) {
   try {
     return body();
+  } catch (const EarlyExit& e) {
+    return e.exit_code;
   } catch (const Error& e) {
     fmt::print(stderr, "{}: error: {}\n", driver_name, e.what());
   } catch (const c10::Error& e) {

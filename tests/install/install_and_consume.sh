@@ -69,6 +69,17 @@ grep -q "SEGBENCH_VERSION \"$("$PKG_CONFIG" --modversion segbench)\"" \
   "$ROOT$PREFIX/include/segbench/version.hpp" || fail "version.hpp and segbench.pc disagree"
 ls "$ROOT$LIBDIR"/libsegbench.so* > /dev/null || fail "libsegbench.so not installed"
 echo "    headers, version.hpp and libraries installed"
+# pkg-config's flags alone must compile and link a use of SEGBENCH_CHECK (fmt::format: libfmt).
+cat > "$TMP/check.cpp" << 'EOF'
+#include <segbench/error.hpp>
+#include <segbench/version.hpp>
+int main(int argc, char**) {
+  SEGBENCH_CHECK(argc < 9, segbench::ConfigError, "segbench {}, argc {}", SEGBENCH_VERSION, argc);
+}
+EOF
+# shellcheck disable=SC2046  # word splitting of the flags is wanted
+timed "c++ with pkg-config flags only" "$TMP/check.log" \
+  "${CXX:-c++}" -std=c++20 "$TMP/check.cpp" -o "$TMP/check" $("$PKG_CONFIG" --cflags --libs segbench)
 
 step "(c) build examples/external against the installed segbench"
 EXT_BUILD=$TMP/external-installed
@@ -83,7 +94,7 @@ echo "    shapes loads $LINKED"
 # expect_success LOG MLLOG: the run reported SUCCESS and its MLLOG ends with run_stop success.
 expect_success() {
   grep -q "shapes: SUCCESS (quality target reached)" "$1" || { show "$1"; fail "no SUCCESS in $1"; }
-  grep '"key": "run_stop"' "$2" | grep -q '"status": "success"' || fail "no run_stop success in $2"
+  grep '"key":"run_stop"' "$2" | grep -q '"status":"success"' || fail "no run_stop success in $2"
   echo "    $(grep "shapes: SUCCESS" "$1")"
 }
 

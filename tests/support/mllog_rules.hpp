@@ -1,5 +1,5 @@
 // Re-statements of the MLPerf compliance rules used by the tests to check segbench's logs:
-// training-4.0.0 unet3d (SPEC §4.2) and HPC-3.0.0 deepcam (SPEC §4.3). Validated against
+// training-4.0.0 unet3d (fidelity §4.2) and HPC-3.0.0 deepcam (fidelity §4.3). Validated against
 // the official checker's verdicts on ../shared/mllog-examples (accepted and rejected logs).
 #pragma once
 

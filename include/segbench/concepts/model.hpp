@@ -14,6 +14,7 @@ concept Model = requires(M m, const at::Tensor& x) {
   { m->forward(x) } -> std::convertible_to<at::Tensor>;
   { m->parameters() } -> std::convertible_to<std::vector<at::Tensor>>;
   m->train(true);
+  m.ptr();  // the shared module (train() checkpoints and switches eval/train through it)
   { m->is_training() } -> std::convertible_to<bool>;
 };
 

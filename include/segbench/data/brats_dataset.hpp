@@ -1,4 +1,4 @@
-// Preprocessed BraTS volumes (BRATS_XXX_x.npy / _y.npy, SPEC §3.2) as a Dataset. Tensor tier.
+// Preprocessed BraTS volumes (BRATS_XXX_x.npy / _y.npy, fidelity §3.2) as a Dataset. Tensor tier.
 // Each sample is one whole volume; 2-D batches are cut from it by the loader.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The nnU-Net BraTS train/validation split (SPEC §3.3): scikit-learn's
+// The nnU-Net BraTS train/validation split (fidelity §3.3): scikit-learn's
 // KFold(n_splits, shuffle=True, random_state=12345) over the sorted *_x.npy list. No torch here.
 #pragma once
 
@@ -27,8 +27,8 @@ std::vector<std::size_t> kfold_validation_indices(std::size_t n, int n_folds, in
 BratsFold kfold_split(std::vector<std::string> sorted_case_ids, int n_folds, int fold,
                       std::uint32_t seed = 12345);
 
-/// The case ids ("BRATS_001") of every <id>_x.npy in `dir`, sorted by file name. Throws
-/// DataError naming the folder when there is none, or naming each <id>_y.npy that is missing.
+/// The case ids ("BRATS_001") of every `<id>_x.npy` in `dir`, sorted by file name. Throws
+/// DataError naming the folder when there is none, or naming each `<id>_y.npy` that is missing.
 std::vector<std::string> list_preprocessed_brats_cases(const std::filesystem::path& dir);
 
 }  // namespace segbench

@@ -1,4 +1,4 @@
-// The fixed KiTS19 train/validation split of the MLCommons 3D U-Net benchmark (SPEC §1.2).
+// The fixed KiTS19 train/validation split of the MLCommons 3D U-Net benchmark (fidelity §1.2).
 // No torch here.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The Gaussian importance map that blends overlapping sliding windows (SPEC §1.7). Tensor tier.
+// The Gaussian importance map that blends overlapping sliding windows (fidelity §1.7). Tensor tier.
 #pragma once
 
 #include <ATen/core/Tensor.h>

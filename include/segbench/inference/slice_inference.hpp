@@ -1,4 +1,4 @@
-// 2-D validation of one volume, slice by slice (SPEC §3.8). Tensor tier.
+// 2-D validation of one volume, slice by slice (fidelity §3.8). Tensor tier.
 // Legend: C input channels, K classes, D slices, HW in-plane.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Whole-volume inference by overlapping ROI windows blended with a Gaussian map (SPEC §1.7).
+// Whole-volume inference by overlapping ROI windows blended with a Gaussian map (fidelity §1.7).
 // Tensor tier. Legend: N batch, C channels or classes, DHW spatial.
 #pragma once
 

@@ -9,7 +9,7 @@ namespace segbench {
 struct RunShape {
   int world_size = 1;
   int number_of_nodes = 1;
-  int accelerators_per_node = 0;  ///< 0 on CPU-only systems (SPEC §6)
+  int accelerators_per_node = 0;  ///< 0 on CPU-only systems (fidelity §6)
 };
 
 /// number_of_ranks, number_of_nodes, accelerators_per_node (in this order).

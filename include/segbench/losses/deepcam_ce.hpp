@@ -1,4 +1,4 @@
-// DeepCAM's class-weighted cross entropy (SPEC §2.3). Tensor tier.
+// DeepCAM's class-weighted cross entropy (fidelity §2.3). Tensor tier.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,11 +22,5 @@ std::array<double, 3> deepcam_class_weights();
 /// logits: floating (N, 3, H, W); label: uint8 or int64 (N, H, W) or (N, 1, H, W) with values in
 /// [0, 3). Returns a scalar of the logits' dtype, differentiable in the logits.
 at::Tensor deepcam_ce_loss(const at::Tensor& logits_NCHW, const at::Tensor& label);
-
-/// Checks floating logits (N, C, H, W), C >= 2, against a uint8/int64 label (N, H, W) or
-/// (N, 1, H, W) with values in [0, C); throws DataError naming `caller`, expected and found.
-/// Returns the label as int64 (N, H, W).
-at::Tensor checked_label_NHW(std::string_view caller, const at::Tensor& logits_NCHW,
-                             const at::Tensor& label);
 
 }  // namespace segbench

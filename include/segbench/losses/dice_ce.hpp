@@ -1,4 +1,4 @@
-// The reference's DiceCELoss (SPEC §1.4), used for training and as the eval loss. Tensor tier.
+// The reference's DiceCELoss (fidelity §1.4), used for training and as the eval loss. Tensor tier.
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,4 +1,4 @@
-// The nnU-Net loss of the BraTS benchmark (SPEC §3.6): MONAI-style batch Dice loss plus
+// The nnU-Net loss of the BraTS benchmark (fidelity §3.6): MONAI-style batch Dice loss plus
 // cross-entropy, and its deep-supervision weighting. Tensor tier.
 // Legend: N batch, C classes, H W spatial (any number of spatial axes is accepted).
 #pragma once

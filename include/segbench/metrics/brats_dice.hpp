@@ -1,4 +1,4 @@
-// The per-volume Dice of the BraTS benchmark's validation (SPEC §3.8) and its mean-Dice target.
+// The per-volume Dice of the BraTS benchmark's validation (fidelity §3.8) and its mean-Dice target.
 // Tensor tier. Legend: N slices (or batch), C classes, spatial axes after them.
 #pragma once
 
@@ -27,7 +27,7 @@ std::vector<double> brats_volume_dice_from_logits(const at::Tensor& logits_NCHW,
 
 /// The validation accumulator: MeanDiceTarget over the 3 scored classes (mean over volumes of
 /// all ranks, then over classes; a fraction in [0, 1], not the reference's ×100). The reference
-/// has no absolute target (SPEC §3.8), so the caller chooses it.
+/// has no absolute target (fidelity §3.8), so the caller chooses it.
 MeanDiceTarget brats_mean_dice_target(double target);
 
 /// The reference's dice_sum (its early-stopping monitor, as a fraction): the sum of the class

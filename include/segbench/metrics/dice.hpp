@@ -1,4 +1,4 @@
-// The Dice metric and the mean-Dice quality target (3D U-Net and BraTS) (SPEC §1.4, §1.7).
+// The Dice metric and the mean-Dice quality target (3D U-Net and BraTS) (fidelity §1.4, §1.7).
 // Tensor tier.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The soft Dice coefficient shared by the Dice+CE loss and the Dice metric (SPEC §1.4).
+// The soft Dice coefficient shared by the Dice+CE loss and the Dice metric (fidelity §1.4).
 // Tensor tier. Legend: N batch, C classes, K scored classes (C or C-1), DHW spatial.
 #pragma once
 

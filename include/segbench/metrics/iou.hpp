@@ -1,4 +1,4 @@
-// DeepCAM's IoU metric (SPEC §2.3) and the mean-IoU quality target. Tensor tier.
+// DeepCAM's IoU metric (fidelity §2.3) and the mean-IoU quality target. Tensor tier.
 #pragma once
 
 #include <ATen/core/Tensor.h>

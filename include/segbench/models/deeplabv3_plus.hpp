@@ -1,4 +1,4 @@
-// The DeepCAM network (SPEC §2.2): DeepLabv3+ with a modified aligned Xception encoder at output
+// The DeepCAM network (fidelity §2.2): DeepLabv3+ with a modified aligned Xception encoder at output
 // stride 16, ASPP with image pooling, and a transposed-conv decoder. Module tier: include only
 // where modules are needed.
 #pragma once
@@ -28,7 +28,7 @@ struct DeepLabV3PlusOptions {
 /// BatchNorm2d layers use eps 1e-5 and momentum 0.1; every Conv2d of the encoder and of the four
 /// ASPP branches is kaiming-normal (fan_in, gain sqrt 2); all other layers keep the defaults.
 ///
-/// Fixed defect (SPEC §2.7): the reference tiles the image-pooling branch by the constant
+/// Fixed defect (fidelity §2.7): the reference tiles the image-pooling branch by the constant
 /// (1, 1, 48, 72), so it runs only on 768 x 1152 inputs; here the branch is expanded to the
 /// actual 1/16 feature map, which gives the same result at 768 x 1152 and works at any size
 /// that is a multiple of 16.

@@ -1,5 +1,5 @@
 // Transposed convolution with kernel = stride = 2 and no padding, computed as a 1x1x1
-// convolution to 8*C_out channels followed by depth-to-space (SPEC §6). Tensor tier.
+// convolution to 8*C_out channels followed by depth-to-space (fidelity §6). Tensor tier.
 #pragma once
 
 #include <ATen/core/Tensor.h>

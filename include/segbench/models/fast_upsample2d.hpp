@@ -1,5 +1,5 @@
 // 2-D transposed convolution with kernel = stride and no padding, computed as a 1x1 convolution
-// to (kh·kw)·C_out channels followed by depth-to-space (SPEC §6; the 2-D twin of
+// to (kh·kw)·C_out channels followed by depth-to-space (fidelity §6; the 2-D twin of
 // fast_upsample.hpp). Tensor tier.
 #pragma once
 

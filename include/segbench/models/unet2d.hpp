@@ -1,4 +1,4 @@
-// The nnU-Net 2D U-Net of the BraTS benchmark (SPEC §3.5): kernels and strides derived from the
+// The nnU-Net 2D U-Net of the BraTS benchmark (fidelity §3.5): kernels and strides derived from the
 // patch size, conv blocks of Conv2d + norm + LeakyReLU, transposed-conv decoder with skip
 // concatenation, 1x1 output conv and deep-supervision heads. Module tier: include only where
 // modules are needed. Legend: N batch, C channels, H W spatial.
@@ -39,7 +39,7 @@ struct Unet2DOptions {
   /// One entry per stage of the layout (input block, down blocks, bottleneck); empty: the
   /// reference's unet2d_default_filters (32, 64, 128, 256, 512, 512 for [192, 160]).
   std::vector<int64_t> filters{};
-  /// The training patch (H, W) and spacing, from which the strides are derived (SPEC §3.5).
+  /// The training patch (H, W) and spacing, from which the strides are derived (fidelity §3.5).
   Size2D patch{192, 160};
   std::array<double, 2> spacing{1.0, 1.0};
   /// Builds the deep-supervision heads; training-mode forward_all() then returns two of them.
@@ -47,7 +47,7 @@ struct Unet2DOptions {
   std::string norm = "instance";  ///< "instance" | "batch" | "group" (32 groups)
   double negative_slope = 0.01;   ///< LeakyReLU slope, also the kaiming init's `a`
   /// Up-sample with a 1x1 conv + depth-to-space instead of ConvTranspose2d (same parameters,
-  /// same result; SPEC §6).
+  /// same result; fidelity §6).
   bool fast_upsample = true;
 };
 

@@ -1,4 +1,4 @@
-// The MLCommons 3D U-Net (SPEC §1.3): encoder of stride-2 conv blocks, transposed-conv decoder
+// The MLCommons 3D U-Net (fidelity §1.3): encoder of stride-2 conv blocks, transposed-conv decoder
 // with skip concatenation, 1x1x1 output conv. Module tier: include only where modules are needed.
 #pragma once
 
@@ -24,7 +24,7 @@ struct Unet3DOptions {
   std::string normalization = "instancenorm";  ///< "instancenorm" | "batchnorm" | "none"
   std::string activation = "relu";             ///< "relu" | "leaky_relu" (slope 0.01)
   /// Up-sample with a 1x1x1 conv + depth-to-space instead of ConvTranspose3d (same parameters,
-  /// same result; SPEC §6: ~10x faster on CPU with the reference BLAS).
+  /// same result; fidelity §6: ~10x faster on CPU with the reference BLAS).
   bool fast_upsample = true;
 };
 

@@ -1,5 +1,5 @@
 // BraTS (MSD Task01) preprocessing as nnU-Net's `preprocess.py --task 01 --dim 2` does it in
-// training mode (SPEC §3.2): channel-first layout, crop to the foreground, per-channel z-score,
+// training mode (fidelity §3.2): channel-first layout, crop to the foreground, per-channel z-score,
 // zero-pad then centre-crop H×W to the patch, save BRATS_XXX_{x,y}.npy. No torch here.
 #pragma once
 
@@ -42,7 +42,7 @@ struct BratsPreprocessedCase {
   std::vector<double> channel_std;
 };
 
-/// The steps of SPEC §3.2 on one case held in memory (volumes as io::read_nifti returns them).
+/// The steps of fidelity §3.2 on one case held in memory (volumes as io::read_nifti returns them).
 /// A 3-D image gets a trailing channel axis; the label may be 3-D or 4-D with one channel.
 /// The std is numpy's np.std (population, ddof 0), as MONAI NormalizeIntensity uses; a
 /// channel with std 0 is divided by 1 (MONAI's rule). Throws DataError naming `image_name`

@@ -28,8 +28,8 @@ struct Cam5ConvertReport {
   bool copied_stats = false;
 };
 
-/// Converts <input_root>/{train,validation,test}/*.h5 (those present) into the same layout
-/// under `output_root` and copies <input_root>/stats.h5 when present. DataError naming
+/// Converts `<input_root>/{train,validation,test}/*.h5` (those present) into the same layout
+/// under `output_root` and copies `<input_root>/stats.h5` when present. DataError naming
 /// input_root when it has none of the subdirectories.
 Cam5ConvertReport convert_cam5_directory(const std::filesystem::path& input_root,
                                          const std::filesystem::path& output_root,

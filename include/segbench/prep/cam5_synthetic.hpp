@@ -39,7 +39,7 @@ struct Cam5SynthOptions {
   double event_scale = 1.0;
   double cyclones_per_sample = 2.0;  ///< mean of the Poisson count of tropical cyclones
   double rivers_per_sample = 3.0;    ///< mean of the Poisson count of atmospheric rivers
-  /// Write every sample into <out>/all/ (input of cam5-split) instead of train/ + validation/.
+  /// Write every sample into `<out>/all/` (input of cam5-split) instead of train/ + validation/.
   bool flat = false;
 };
 
@@ -60,7 +60,7 @@ Cam5Sample make_cam5_synthetic_sample(const Cam5SynthOptions& options, std::size
 /// Writes climate/data and climate/labels_0 atomically.
 void write_cam5_sample(const std::filesystem::path& path, const Cam5Sample& sample);
 
-/// Writes <out>/train/ and <out>/validation/ (or <out>/all/ when options.flat); one progress
+/// Writes `<out>/train/` and `<out>/validation/` (or `<out>/all/` when options.flat); one progress
 /// line per file. Returns the written files in order.
 std::vector<std::filesystem::path> write_cam5_synthetic(const std::filesystem::path& out_dir,
                                                         const Cam5SynthOptions& options,

@@ -78,8 +78,8 @@ class DataParallelRun {
   /// SIGUSR1 / SIGTERM ask the run to stop after the current epoch (TrainerOptions).
   std::function<bool()> stop_signals() const;
 
-  /// Rank 0 prints "<name>: SUCCESS|ABORTED (<reason>) after N epochs, S s from run_start;
-  /// <details>; W ranks (<backend>); MLLOG <path>" on stderr. Returns the exit code: 0 when
+  /// Rank 0 prints `<name>: SUCCESS|ABORTED (<reason>) after N epochs, S s from run_start;
+  /// <details>; W ranks (<backend>); MLLOG <path>` on stderr. Returns the exit code: 0 when
   /// the target was reached, else 1.
   int finish(const TrainOutcome& outcome, const std::string& details);
 

@@ -1,4 +1,4 @@
-// The nnU-Net learning-rate options, per epoch (SPEC §3.7): constant, multistep (torch
+// The nnU-Net learning-rate options, per epoch (fidelity §3.7): constant, multistep (torch
 // MultiStepLR stepped once per epoch), cosine over max_epochs (CosineAnnealingLR, eta_min 0)
 // and plateau (ReduceLROnPlateau, mode max on the validation metric). No torch here.
 #pragma once

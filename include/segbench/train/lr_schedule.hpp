@@ -1,4 +1,4 @@
-// Per-epoch learning rate of the MLCommons 3D U-Net (SPEC §1.5). No torch here.
+// Per-epoch learning rate of the MLCommons 3D U-Net (fidelity §1.5). No torch here.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Per-optimiser-step learning rate of DeepCAM (SPEC §2.4): multistep or cosine annealing, each
+// Per-optimiser-step learning rate of DeepCAM (fidelity §2.4): multistep or cosine annealing, each
 // with an optional linear warm-up, as the reference computes it or corrected. No torch here.
 #pragma once
 
@@ -35,7 +35,7 @@ struct StepLrScheduleOptions {
 /// lr_at(t) is the learning rate a PyTorch scheduler holds after t calls of step() from a fresh
 /// start (last_epoch = t), in closed form (equal to the chainable form to ~1e-15 relative).
 ///
-/// Reference (SPEC §2.4, schedulers.py), warm-up W > 0, slope s = 1/W:
+/// Reference (fidelity §2.4, schedulers.py), warm-up W > 0, slope s = 1/W:
 ///   t < W: base * t * s            (factor 1)    or base * ((factor - 1) * t * s + 1)
 ///   multistep, t >= W: lr(W - 1) times decay_rate for every milestone m with m + W + 1 <= t
 ///     (so the warm-up never reaches base: lr(W - 1) = base * (W - 1) / W is held)

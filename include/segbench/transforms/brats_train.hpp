@@ -1,4 +1,4 @@
-// Training crops and augmentation of the nnU-Net 2-D BraTS benchmark (SPEC §3.4), tensor tier.
+// Training crops and augmentation of the nnU-Net 2-D BraTS benchmark (fidelity §3.4), tensor tier.
 // Input: a preprocessed volume, image float32 (C, D, H, W), label uint8 (1, D, H, W).
 // Output: a block (C, d, h, w) + (1, d, h, w), later cut into d slices by layout_2d.
 // Gaussian noise and brightness reuse RandGaussianNoise and RandBrightness (intensity.hpp).
@@ -96,7 +96,7 @@ at::Tensor resize_nearest_3d(const at::Tensor& x, const std::array<std::int64_t,
 /// the edge voxel (reflect-101), channels kept apart.
 at::Tensor gaussian_blur_3d(const at::Tensor& x, double sigma);
 
-/// Knobs of the training pipeline; defaults are the reference's (SPEC §3.4).
+/// Knobs of the training pipeline; defaults are the reference's (fidelity §3.4).
 struct BratsAugmentOptions {
   std::array<std::int64_t, 3> crop{64, 192, 160};  ///< (slices, H, W); (H, W) is the patch size
   double oversampling = 0.33;

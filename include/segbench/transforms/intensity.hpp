@@ -1,4 +1,4 @@
-// Dtype and intensity training augmentations of the 3D U-Net reference (SPEC §1.6 items
+// Dtype and intensity training augmentations of the 3D U-Net reference (fidelity §1.6 items
 // 3-5, §1.10), tensor tier. They change the image only and never modify it in place.
 #pragma once
 

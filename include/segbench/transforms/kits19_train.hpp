@@ -1,4 +1,4 @@
-// The reference's per-sample training pipeline for KiTS19 (SPEC §1.6), tensor tier.
+// The reference's per-sample training pipeline for KiTS19 (fidelity §1.6), tensor tier.
 #pragma once
 
 #include "segbench/transforms/compose.hpp"
@@ -9,7 +9,7 @@
 namespace segbench {
 
 /// RandBalancedCrop → RandFlip → Cast → RandBrightness → RandGaussianNoise with the
-/// reference's probabilities. brightness_quirk = true multiplies by 1 + f (SPEC §1.10).
+/// reference's probabilities. brightness_quirk = true multiplies by 1 + f (fidelity §1.10).
 Compose make_kits19_train_transforms(std::array<std::int64_t, 3> patch = {128, 128, 128},
                                      double oversampling = 0.4, bool brightness_quirk = true);
 

@@ -1,5 +1,5 @@
 // Cuts a batch of 3-D blocks into a batch of 2-D slices (the reference's utils.layout_2d,
-// SPEC §3.4). Tensor tier. Legend: N blocks, C channels, D slices per block, HW in-plane.
+// fidelity §3.4). Tensor tier. Legend: N blocks, C channels, D slices per block, HW in-plane.
 #pragma once
 
 #include "segbench/error.hpp"

@@ -1,4 +1,4 @@
-// Spatial training augmentations of the 3D U-Net reference (SPEC §1.6 items 1-2), tensor tier.
+// Spatial training augmentations of the 3D U-Net reference (fidelity §1.6 items 1-2), tensor tier.
 // Volumes are (C, D, H, W); labels are uint8 (1, D, H, W).
 #pragma once
 

@@ -1,6 +1,5 @@
 #include "segbench/recipes/common/cli.hpp"
 
-#include <cstdlib>
 #include <string_view>
 
 namespace segbench::cli {
@@ -19,7 +18,7 @@ void parse_or_throw(CLI::App& app, int argc, const char* const* argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    std::exit(app.exit(e));
+    throw EarlyExit{app.exit(e)};
   } catch (const CLI::ParseError& e) {
     throw ConfigError(fmt::format("command line: {}", e.what()));
   }

@@ -57,7 +57,7 @@ void log_deepcam_config(mllog::Logger& log, const DeepcamConfig& c, int64_t seed
   log.event(key::kOptEps, c.eps);
   log.event(key::kOptWeightDecay, c.weight_decay);
   if (c.optimizer == "LAMB") {
-    // Apex FusedLAMB's fixed defaults (SPEC §2.4).
+    // Apex FusedLAMB's fixed defaults (fidelity §2.4).
     log.event(key::kOptBiasCorrection, true);
     log.event(key::kOptGradAveraging, true);
     log.event(key::kOptMaxGradNorm, c.max_grad_norm);

@@ -16,7 +16,7 @@ Unet3dConfig unet3d_preset(const std::string& name) {
   Unet3dConfig c;
   c.preset = name;
   if (name == "reference") {
-    // REF3D run_and_time.sh (SPEC §1.5).
+    // REF3D run_and_time.sh (fidelity §1.5).
     c.epochs = 4000;
     c.learning_rate = 0.8;
     c.lr_warmup_epochs = 200;

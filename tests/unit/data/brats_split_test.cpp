@@ -37,7 +37,7 @@ TEST_CASE("BraTS KFold(5, shuffle, 12345): fold sizes and the fold-0 golden of S
   std::sort(all.begin(), all.end());  // the folds partition 0..483
   for (std::size_t i = 0; i < all.size(); ++i) REQUIRE(all[i] == i);
 
-  // SPEC §3.3, index i ↔ BRATS_{i+1:03d}.
+  // fidelity §3.3, index i ↔ BRATS_{i+1:03d}.
   const std::vector<std::size_t> fold0 = {
       9,   10,  11,  17,  19,  27,  28,  31,  33,  40,  41,  46,  48,  52,  55,  56,  66,
       68,  84,  85,  87,  90,  97,  99,  100, 101, 103, 110, 115, 134, 135, 137, 144, 148,
@@ -55,7 +55,7 @@ TEST_CASE("BraTS KFold(5, shuffle, 12345): fold sizes and the fold-0 golden of S
 
 // Folds 1-4 computed during development by a separate pure-Python replica of
 // numpy's MT19937 RandomState(12345).shuffle and sklearn's KFold blocks, whose n = 484 fold 0
-// reproduces the SPEC golden above. (scikit-learn itself was not installed on this machine.)
+// reproduces the fidelity golden above. (scikit-learn itself was not installed on this machine.)
 TEST_CASE("BraTS KFold: folds of 20 cases and the short last fold of 484", "[data]") {
   const std::vector<std::vector<std::size_t>> folds_of_20 = {
       {3, 8, 13, 16}, {0, 10, 12, 15}, {6, 7, 11, 17}, {9, 14, 18, 19}, {1, 2, 4, 5}};

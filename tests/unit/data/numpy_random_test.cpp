@@ -8,7 +8,7 @@ using segbench::NumpyLegacyRandom;
 
 TEST_CASE("numpy legacy permutation reproduces KFold(5, shuffle, 12345) fold 0 of 484 cases",
           "[data]") {
-  // SPEC §3.3: the fold-0 validation indices of the 484-case BraTS set.
+  // fidelity §3.3: the fold-0 validation indices of the 484-case BraTS set.
   const std::vector<std::size_t> fold0 = {
       9,   10,  11,  17,  19,  27,  28,  31,  33,  40,  41,  46,  48,  52,  55,  56,  66,
       68,  84,  85,  87,  90,  97,  99,  100, 101, 103, 110, 115, 134, 135, 137, 144, 148,

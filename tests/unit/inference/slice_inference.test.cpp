@@ -1,4 +1,4 @@
-// 2-D validation inference of SPEC §3.8: front padding to whole batches of slices, padding
+// 2-D validation inference of fidelity §3.8: front padding to whole batches of slices, padding
 // dropped, and the same logits as running the 2-D model on every slice.
 #include "segbench/inference/slice_inference.hpp"
 

@@ -1,4 +1,4 @@
-// Gaussian importance map and sliding-window inference: SPEC §1.7 geometry, §5.4 goldens,
+// Gaussian importance map and sliding-window inference: fidelity §1.7 geometry, §5.4 goldens,
 // blending that reproduces any voxel-wise predictor exactly.
 #include "segbench/inference/sliding_window.hpp"
 

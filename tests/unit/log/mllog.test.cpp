@@ -110,7 +110,7 @@ TEST_CASE("unet3d config block follows SPEC 1.9 order", "[log]") {
     auto j = nlohmann::json::parse(line.substr(9));
     values[j["key"]] = j["value"];
   }
-  // run_and_time.sh values measured in SPEC §1.9.
+  // run_and_time.sh values measured in fidelity §1.9.
   CHECK(values["opt_name"] == "sgd");
   CHECK(values["opt_base_learning_rate"] == 0.8);
   CHECK(values["opt_learning_rate_warmup_epochs"] == 200);

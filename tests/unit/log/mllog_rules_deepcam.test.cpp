@@ -1,4 +1,4 @@
-// The HPC-3.0.0 deepcam rule checker (SPEC §4.3): the official checker's verdicts on the
+// The HPC-3.0.0 deepcam rule checker (fidelity §4.3): the official checker's verdicts on the
 // example logs, then one synthetic log per rule, each made from an accepted log by one edit.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// DeepCAM's weighted cross entropy (SPEC §2.3, §5.4 goldens).
+// DeepCAM's weighted cross entropy (fidelity §2.3, §5.4 goldens).
 #include "segbench/losses/deepcam_ce.hpp"
 
 #include <ATen/Parallel.h>

@@ -1,4 +1,4 @@
-// Dice+CE loss: SPEC §5.4 golden, a hand-computed case with and without background, checks.
+// Dice+CE loss: fidelity §5.4 golden, a hand-computed case with and without background, checks.
 #include "segbench/losses/dice_ce.hpp"
 
 #include <ATen/Parallel.h>

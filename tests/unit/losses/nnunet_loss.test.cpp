@@ -1,5 +1,5 @@
-// nnU-Net Dice+CE loss (SPEC §3.6): a hand-computed case, a golden from an independent Python
-// re-implementation, deep-supervision weights (SPEC §5.4) and nearest label resizing.
+// nnU-Net Dice+CE loss (fidelity §3.6): a hand-computed case, a golden from an independent Python
+// re-implementation, deep-supervision weights (fidelity §5.4) and nearest label resizing.
 #include "segbench/losses/nnunet_loss.hpp"
 
 #include <ATen/Parallel.h>

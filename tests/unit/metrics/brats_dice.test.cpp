@@ -1,4 +1,4 @@
-// BraTS per-volume Dice (SPEC §3.8): the §5.4 toy [0.8, 1.0, 0.0], the empty-class rule, pooling
+// BraTS per-volume Dice (fidelity §3.8): the §5.4 toy [0.8, 1.0, 0.0], the empty-class rule, pooling
 // over the slices of a volume, and the mean / dice_sum accumulation.
 #include "segbench/metrics/brats_dice.hpp"
 

@@ -1,4 +1,4 @@
-// Dice metric (SPEC §1.4, §5.4 goldens) and the mean-Dice quality target across ranks.
+// Dice metric (fidelity §1.4, §5.4 goldens) and the mean-Dice quality target across ranks.
 #include "segbench/metrics/dice.hpp"
 
 #include <ATen/Parallel.h>
@@ -88,6 +88,6 @@ TEST_CASE("MeanDiceTarget weighs every case equally across unequal shards", "[me
   CHECK(target.class_means()[0] == Approx((0.9 + 1.5) / 4));
   CHECK(target.class_means()[1] == Approx((0.7 + 0.9) / 4));
   CHECK(mean_dice == Approx(0.5));
-  // Averaging per-rank means (the reference's defect, SPEC §1.10) would give 0.6.
+  // Averaging per-rank means (the reference's defect, fidelity §1.10) would give 0.6.
   CHECK(mean_dice != Approx(0.6));
 }

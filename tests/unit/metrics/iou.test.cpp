@@ -1,4 +1,4 @@
-// DeepCAM IoU (SPEC §2.3, §5.4 toy golden) and the mean-IoU quality target.
+// DeepCAM IoU (fidelity §2.3, §5.4 toy golden) and the mean-IoU quality target.
 #include "segbench/metrics/iou.hpp"
 
 #include <string>

@@ -1,4 +1,4 @@
-// DeepLabv3+ of DeepCAM (SPEC §2.2): sizes, names, initialisation, forward shape, errors.
+// DeepLabv3+ of DeepCAM (fidelity §2.2): sizes, names, initialisation, forward shape, errors.
 #include "segbench/models/deeplabv3_plus.hpp"
 #include "segbench/models/module_size.hpp"
 
@@ -29,7 +29,7 @@ TEST_CASE("DeepLabv3+ at width 1 has the reference's sizes", "[models]") {
   CHECK(segbench::count_parameters(*model) == 56'454'720);
   CHECK(model->batch_norm_count() == 76);
   CHECK(segbench::count_buffer_elements(*model) == 97'836);
-  // Per-part counts of SPEC §2.2.
+  // Per-part counts of fidelity §2.2.
   const auto children = model->named_children();
   CHECK(segbench::count_parameters(*children["xception_features"]) == 37'778'400);
   CHECK(segbench::count_parameters(*children["bottleneck"]) == 15'535'104);

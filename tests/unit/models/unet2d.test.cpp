@@ -1,5 +1,5 @@
-// Unet2D: get_unet_params layout, reference parameter counts (SPEC §3.5, §5.1), deep-supervision
-// outputs, init, norm variants, and the 2-D fast up-sampling path (SPEC §6).
+// Unet2D: get_unet_params layout, reference parameter counts (fidelity §3.5, §5.1), deep-supervision
+// outputs, init, norm variants, and the 2-D fast up-sampling path (fidelity §6).
 #include "segbench/models/unet2d.hpp"
 
 #include <ATen/Parallel.h>

@@ -1,5 +1,5 @@
-// Unet3D: reference layout and parameter counts (SPEC §1.3, §5.1), MLLOG initialization groups
-// (SPEC §1.9), the fast up-sampling path (SPEC §6) and input checks.
+// Unet3D: reference layout and parameter counts (fidelity §1.3, §5.1), MLLOG initialization groups
+// (fidelity §1.9), the fast up-sampling path (fidelity §6) and input checks.
 #include "segbench/models/unet3d.hpp"
 #include "segbench/models/module_size.hpp"
 

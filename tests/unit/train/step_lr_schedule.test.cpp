@@ -1,4 +1,4 @@
-// DeepCAM per-step learning rate (SPEC §2.4): measured traces, the chainable form, corrected.
+// DeepCAM per-step learning rate (fidelity §2.4): measured traces, the chainable form, corrected.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -15,7 +15,7 @@ using segbench::StepLrScheduleOptions;
 
 namespace {
 
-/// The schedulers' chainable get_lr() as SPEC §2.4 describes them, stepped one call at a time:
+/// The schedulers' chainable get_lr() as fidelity §2.4 describes them, stepped one call at a time:
 /// each value is computed from the previous one, as PyTorch does. Reference variants only.
 std::vector<double> chained_trace(const StepLrScheduleOptions& o, int64_t steps) {
   std::map<int64_t, int> milestone_count;

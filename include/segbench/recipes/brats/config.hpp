@@ -1,5 +1,5 @@
 // Everything one nnU-Net 2D BraTS run needs, as plain data (no torch), plus the named presets
-// and the command line that overrides them (SPEC §3.4–§3.8).
+// and the command line that overrides them (fidelity §3.4–§3.8).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,14 +17,14 @@ struct BratsConfig {
 
   // Paths: the preprocessed directory (BRATS_XXX_{x,y}.npy + config.json).
   std::filesystem::path data_dir;
-  std::filesystem::path log_dir;  ///< MLLOG-style log <log_dir>/unet2d_brats.log
+  std::filesystem::path log_dir;  ///< MLLOG-style log `<log_dir>/unet2d_brats.log`
   std::filesystem::path save_ckpt_path;
   std::filesystem::path load_ckpt_path;
   int64_t checkpoint_every = 0;
   int64_t nfolds = 5;
   int64_t fold = 0;
 
-  // Model (SPEC §3.5): filters empty = nnU-Net's min(2^(5+i), 512) for the patch.
+  // Model (fidelity §3.5): filters empty = nnU-Net's min(2^(5+i), 512) for the patch.
   std::array<int64_t, 2> patch{192, 160};
   std::vector<int64_t> filters;
   bool deep_supervision = true;
@@ -32,7 +32,7 @@ struct BratsConfig {
   double negative_slope = 0.01;
   bool fast_upsample = true;
 
-  // Optimisation (SPEC §3.6, §3.7).
+  // Optimisation (fidelity §3.6, §3.7).
   int64_t max_epochs = 10000;
   int64_t min_epochs = 30;
   int64_t patience = 100;       ///< early stopping on dice_sum (evaluations)
@@ -52,7 +52,7 @@ struct BratsConfig {
   int64_t lr_patience = 70;  ///< plateau: evaluations without improvement
   std::string amp = "auto";  ///< auto (bf16 on CUDA, fp32 on CPU) | bf16 | fp32
 
-  // Data pipeline (SPEC §3.4).
+  // Data pipeline (fidelity §3.4).
   double oversampling = 0.33;
   bool augment = true;
   int64_t num_workers = 2;

@@ -1,4 +1,4 @@
-// The nnU-Net 2D BraTS recipe's composition (SPEC §3): the fold's datasets, model and
+// The nnU-Net 2D BraTS recipe's composition (fidelity §3): the fold's datasets, model and
 // augmentation options from the configuration, the training step of one 3-D crop laid out as
 // 2-D slices (deep supervision, bf16 autocast), the epoch learning-rate policy and the
 // slice-wise validation pass.
@@ -32,7 +32,7 @@ struct BratsData {
   int64_t n_class = 4;
 };
 
-/// Lists <data_dir>/*_x.npy, reads config.json (in_channels, n_class, patch_size — which
+/// Lists `<data_dir>/*_x.npy`, reads config.json (in_channels, n_class, patch_size — which
 /// must equal --patch) and splits the cases with the configured fold.
 BratsData open_brats_data(const BratsConfig& config);
 

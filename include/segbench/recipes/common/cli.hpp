@@ -59,7 +59,8 @@ void add_submission_options(CLI::App& app, Config& c) {
       ->capture_default_str();
 }
 
-/// Parses, turning --help into exit(0) with usage and parse errors into ConfigError.
+/// Parses, turning --help into EarlyExit{0} after printing the usage, and parse errors into
+/// ConfigError.
 void parse_or_throw(CLI::App& app, int argc, const char* const* argv);
 
 }  // namespace segbench::cli

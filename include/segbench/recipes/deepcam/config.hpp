@@ -16,7 +16,7 @@ namespace segbench {
 struct DeepcamConfig {
   std::string preset = "reference";
 
-  // Paths (SPEC §2.1): <data_dir>/train/*.h5, validation/*.h5, stats.h5 (or the converted
+  // Paths (fidelity §2.1): <data_dir>/train/*.h5, validation/*.h5, stats.h5 (or the converted
   // .npy layout with --data_format npy). MLLOG goes to <output_dir>/logs/<run_tag>.log.
   std::filesystem::path data_dir;
   std::string data_format = "hdf5";  ///< hdf5 | npy
@@ -32,7 +32,7 @@ struct DeepcamConfig {
   double target_iou = 0.82;
   bool corrected_iou = false;  ///< IoU without the background class (logged; open only)
 
-  // Optimisation (SPEC §2.4; mutable in the closed division unless noted).
+  // Optimisation (fidelity §2.4; mutable in the closed division unless noted).
   int64_t max_epochs = 200;
   int64_t local_batch_size = 8;
   int64_t gradient_accumulation_frequency = 1;

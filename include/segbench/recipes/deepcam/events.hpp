@@ -1,4 +1,4 @@
-// The MLLOG events of the DeepCAM benchmark before run_start (SPEC §2.6, §4.3). No torch.
+// The MLLOG events of the DeepCAM benchmark before run_start (fidelity §2.6, §4.3). No torch.
 #pragma once
 
 #include <cstdint>

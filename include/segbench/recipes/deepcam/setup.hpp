@@ -1,4 +1,4 @@
-// The DeepCAM recipe's composition (SPEC §2): model options, the CAM5 datasets staged and
+// The DeepCAM recipe's composition (fidelity §2): model options, the CAM5 datasets staged and
 // logged as the HPC reference does, synchronised BatchNorm groups, the per-step learning rate
 // and the training plan (weighted cross entropy, IoU evaluation, HPC log rules).
 #pragma once
@@ -30,8 +30,8 @@ struct DeepcamDatasets {
   AnyDataset validation;
 };
 
-/// <data_dir>/train and validation (HDF5 *.h5, or the converted .npy pairs with
-/// --data_format npy), normalised with <data_dir>/stats.h5.
+/// `<data_dir>/train` and validation (HDF5 *.h5, or the converted .npy pairs with
+/// --data_format npy), normalised with `<data_dir>/stats.h5`.
 DeepcamDatasets open_deepcam_datasets(const DeepcamConfig& config);
 
 /// The reference's init sequence: init_start, cache_clear, staging around opening the

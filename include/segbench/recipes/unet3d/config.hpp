@@ -17,18 +17,18 @@ struct Unet3dConfig {
 
   // Paths: nothing defaults to a fixed location.
   std::filesystem::path data_dir;        ///< preprocessed case_XXXXX_{x,y}.npy
-  std::filesystem::path log_dir;         ///< MLLOG file <log_dir>/unet3d.log ("" = no file)
+  std::filesystem::path log_dir;         ///< MLLOG file `<log_dir>/unet3d.log` ("" = no file)
   std::filesystem::path save_ckpt_path;  ///< written atomically at the end (and every N epochs)
   std::filesystem::path load_ckpt_path;  ///< --resume: continue from this checkpoint
   int64_t checkpoint_every = 0;          ///< epochs between checkpoints (0 = only at the end)
 
-  // Model (SPEC §1.3); `filters` sets width and depth.
+  // Model (fidelity §1.3); `filters` sets width and depth.
   std::vector<int64_t> filters{32, 64, 128, 256, 320};
   std::string normalization = "instancenorm";
   std::string activation = "relu";
   bool fast_upsample = true;
 
-  // Optimisation (SPEC §1.5, runtime/arguments.py defaults).
+  // Optimisation (fidelity §1.5, runtime/arguments.py defaults).
   int64_t epochs = 1;
   double quality_threshold = 0.908;
   int64_t batch_size = 2;
@@ -45,12 +45,12 @@ struct Unet3dConfig {
   int64_t evaluate_every = 0;  ///< 0 = ceil(20·168 / samples_per_epoch)
   int64_t start_eval_at = 0;   ///< 0 = ceil(1000·168 / samples_per_epoch)
 
-  // Data pipeline (SPEC §1.6, §1.7).
+  // Data pipeline (fidelity §1.6, §1.7).
   std::array<int64_t, 3> input_shape{128, 128, 128};
   std::array<int64_t, 3> val_input_shape{128, 128, 128};
   double oversampling = 0.4;
   double overlap = 0.5;
-  bool brightness_quirk = true;  ///< reference multiplies by 1+U(0.7,1.3) (SPEC §1.10)
+  bool brightness_quirk = true;  ///< reference multiplies by 1+U(0.7,1.3) (fidelity §1.10)
   int64_t num_workers = 2;
   bool cache_dataset = false;
   int64_t windows_per_batch = 1;
@@ -86,7 +86,7 @@ void validate(const Unet3dConfig& config);
 
 nlohmann::json to_json(const Unet3dConfig& config);
 
-/// SPEC §1.8 defaults for an unset (0) evaluate_every / start_eval_at.
+/// fidelity §1.8 defaults for an unset (0) evaluate_every / start_eval_at.
 int64_t default_evaluate_every(int64_t samples_per_epoch);
 int64_t default_start_eval_at(int64_t samples_per_epoch);
 

@@ -1,4 +1,4 @@
-// The MLLOG events of the 3D U-Net benchmark before run_start (SPEC §1.9, §4.2).
+// The MLLOG events of the 3D U-Net benchmark before run_start (fidelity §1.9, §4.2).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,8 +19,8 @@ namespace segbench {
 std::string resolve_unet3d_division(const Unet3dConfig& config, int64_t train_cases,
                                     int64_t eval_cases);
 
-/// seed, submission_* and the hyperparameter block (opt_* ... validation_overlap) in SPEC
-/// order, then segbench's number_of_ranks, number_of_nodes, accelerators_per_node.
+/// seed, submission_* and the hyperparameter block (opt_* ... validation_overlap) in fidelity
+/// §1.9 order, then segbench's number_of_ranks, number_of_nodes, accelerators_per_node.
 void log_unet3d_config(mllog::Logger& log, const Unet3dConfig& config, int64_t seed,
                        const RunShape& shape, const std::string& division,
                        const std::string& platform);

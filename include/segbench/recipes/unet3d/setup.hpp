@@ -28,10 +28,10 @@ struct Unet3dData {
   Kits19Dataset validation;
 };
 
-/// Lists <data_dir>/case_*_{x,y}.npy and splits them with the fixed KiTS19 validation list.
+/// Lists `<data_dir>/case_*_{x,y}.npy` and splits them with the fixed KiTS19 validation list.
 Unet3dData open_unet3d_data(const Unet3dConfig& config);
 
-/// cache_clear, init_start, the SPEC §1.9 configuration block (with the division the split
+/// cache_clear, init_start, the fidelity §1.9 configuration block (with the division the split
 /// allows) and one weights_initialization per tensor group.
 void log_unet3d_init(mllog::Logger& log, const Unet3dConfig& config, const DataParallelRun& run,
                      const Kits19Split& split, Unet3D& model);

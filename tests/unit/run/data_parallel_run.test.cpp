@@ -1,0 +1,81 @@
+// The run skeleton on one process: seed, platform, context, logger, summary line and exit code,
+// and the stop signals.
+#include "catch_torch.hpp"
+
+#include <torch/nn/modules/linear.h>
+#include <torch/utils.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "segbench/error.hpp"
+#include "segbench/run/data_parallel_run.hpp"
+#include "segbench/run/run_main.hpp"
+#include "support/scratch_dir.hpp"
+
+using namespace segbench;
+namespace fs = std::filesystem;
+
+TEST_CASE("DataParallelRun on one process: seed, platform, context, log, exit codes", "[run]") {
+  const nlohmann::json config = {{"lr", 0.1}};
+  DataParallelRun run("toy", RunOptions{.seed = 7, .threads = 1}, config);
+  CHECK(run.seed() == 7);
+  CHECK(run.env().world_size == 1);
+  CHECK(run.platform() == "1xCPU-1thread");
+  CHECK(run.grad_sync() == GradientSyncMode::after_backward);
+  REQUIRE_THROWS_WITH(run.context(), Catch::Contains("toy: context() before connect()"));
+  REQUIRE_THROWS_WITH(run.log(), Catch::Contains("toy: log() before open_log()"));
+
+  AnyContext& ctx = run.connect();
+  CHECK(ctx.world_size() == 1);
+  CHECK(ctx.backend_name() == "none");
+  REQUIRE_THROWS_AS(run.connect(), ConfigError);
+  CHECK(run.shape().world_size == 1);
+  CHECK(run.shape().accelerators_per_node == 0);
+
+  torch::nn::Linear layer(2, 2);
+  const at::Tensor before = layer->weight.clone();
+  run.broadcast(*layer);  // one rank: its own weights stay
+  CHECK(at::equal(before, layer->weight));
+
+  test::ScratchDir dir("run-skeleton");
+  mllog::Logger& log = run.open_log(dir.path() / "logs" / "toy.log");
+  log.event("submission_org", "test");
+  CHECK(fs::exists(dir.path() / "logs" / "toy.log"));
+  CHECK(&run.log() == &log);
+
+  TrainOutcome outcome;
+  outcome.status = RunStatus::success;
+  CHECK(run.finish(outcome, "details") == 0);
+  outcome.status = RunStatus::aborted;
+  CHECK(run.finish(outcome, "details") == 1);
+}
+
+TEST_CASE("DataParallelRun: the same seed gives the same torch draws; -1 draws a seed", "[run]") {
+  DataParallelRun a("toy", RunOptions{.seed = 11}, {});
+  const at::Tensor x = at::randn({4});
+  DataParallelRun b("toy", RunOptions{.seed = 11}, {});
+  CHECK(at::equal(x, at::randn({4})));
+  DataParallelRun c("toy", RunOptions{.seed = -1}, {});
+  CHECK(c.seed() >= 0);
+  REQUIRE_THROWS_AS(DataParallelRun("toy", RunOptions{.seed = -5}, {}), ConfigError);
+  DataParallelRun d("toy", RunOptions{.grad_sync = "sometimes"}, {});
+  REQUIRE_THROWS_AS(d.grad_sync(), ConfigError);
+}
+
+TEST_CASE("stop signals: SIGUSR1 and SIGTERM are remembered, not fatal", "[run]") {
+  DataParallelRun run("toy", RunOptions{.seed = 1}, {});
+  const auto stop_requested = run.stop_signals();
+  std::raise(SIGUSR1);
+  CHECK(stop_requested());
+  std::raise(SIGTERM);  // would end the process without the handler
+  CHECK(stop_requested());
+}
+
+TEST_CASE("run_driver: exit codes of the body, errors and --help", "[run]") {
+  CHECK(run_driver("toy", [] { return 1; }) == 1);
+  CHECK(run_driver("toy", []() -> int { throw DataError("case_00001_x.npy: truncated"); }) == 2);
+  CHECK(run_driver("toy", []() -> int { throw std::runtime_error("boom"); }) == 2);
+  CHECK(run_driver("toy", []() -> int { throw EarlyExit{0}; }) == 0);
+}
