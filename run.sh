@@ -7,6 +7,12 @@
 #   ./run.sh test            the whole test suite (meson test)
 #   ./run.sh build           install + configure + build only
 #   ./run.sh deps            install the Debian packages only
+# LibTorch flavour, one switch (after build/test, or SEGBENCH_TORCH for demo):
+#   debian (default)  Debian's libtorch 1.13, CPU                      → build/
+#   cuda              the pinned PyTorch 2.11 CUDA 13.0 wheel from PyPI, unpacked into
+#                     .cache/ and linked with this machine's CUDA toolkit  → build-cuda/
+#   pytorch[=DIR]     an installed PyTorch (import torch, or its package DIR) → build-pytorch/
+#   e.g. ./run.sh build cuda; ./run.sh test cuda; SEGBENCH_TORCH=cuda ./run.sh demo
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +25,7 @@ DEMO_DIR=${SEGBENCH_DEMO_DIR:-$ROOT/demo-out}
 PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxtensor-dev
   libxtensor-blas-dev libblas-dev liblapack-dev libopenblas0-pthread libfmt-dev catch2
   libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev procps doxygen)
+  zlib1g-dev procps doxygen unzip python3-pip)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 
@@ -37,11 +43,100 @@ install_deps() {
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# The CUDA flavour's pinned wheels: PyTorch 2.11.0 built for CUDA 13.0, and the three runtime
+# libraries its libtorch_cuda needs that the CUDA 13.0 toolkit does not ship.
+TORCH_VERSION=2.11.0
+CUDA_WHEELS=(
+  "torch==$TORCH_VERSION 7aa2f9bbc6d4595ba72138026b2074be1233186150e9292865e04b7a63b8c67a"
+  "nvidia-cusparselt-cu13==0.8.0 25e30a8a7323935d4ad0340b95a0b69926eee755767e8e0b1cf8dd85b197d3fd"
+  "nvidia-nvshmem-cu13==3.4.5 290f0a2ee94c9f3687a02502f3b9299a9f9fe826e6d0287ee18482e78d495b80"
+  "nvidia-cufile==1.15.1.6 08a3ecefae5a01c7f5117351c64f17c7c62efa5fffdbe24fc7d298da19cd0b44"
+)
+CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+CACHE_DIR=$ROOT/.cache
+
+# Downloads (pip, no install) and unpacks the pinned wheels into .cache/torch-cuda-<version>;
+# prints that folder's torch/ directory.
+fetch_cuda_torch() {
+  local dest=$CACHE_DIR/torch-cuda-$TORCH_VERSION wheels=$CACHE_DIR/wheels
+  if [ -f "$dest/.complete" ]; then echo "$dest/torch"; return 0; fi
+  [ -x "$CUDA_HOME/bin/nvcc" ] || { log "CUDA toolkit not found in $CUDA_HOME (set CUDA_HOME)"; exit 2; }
+  mkdir -p "$wheels"
+  rm -rf "$dest" && mkdir -p "$dest"
+  local entry spec hash file
+  for entry in "${CUDA_WHEELS[@]}"; do
+    spec=${entry% *} hash=${entry#* }
+    file=$(ls "$wheels"/"$(echo "${spec%%==*}" | tr - _)"-"${spec#*==}"-*.whl 2>/dev/null | head -1 || true)
+    if [ -z "$file" ]; then
+      log "downloading $spec from PyPI"
+      python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+        --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+        --platform manylinux2014_x86_64 -d "$wheels" "$spec" >&2
+      file=$(ls "$wheels"/"$(echo "${spec%%==*}" | tr - _)"-"${spec#*==}"-*.whl | head -1)
+    fi
+    echo "$hash  $file" | sha256sum -c --quiet - >&2 || { log "checksum mismatch: $file"; exit 2; }
+    log "unpacking $(basename "$file")"
+    if [ "${spec%%==*}" = torch ]; then
+      (cd "$dest" && unzip -q -o "$file" 'torch/lib/*' 'torch/include/*' 'torch/share/*' 'torch/version.py')
+    else
+      (cd "$dest" && unzip -q -o -j "$file" '*/lib/*.so*' -d torch/lib)
+    fi
+  done
+  touch "$dest/.complete"
+  echo "$dest/torch"
+}
+
+# The LibTorch flavour from the first build/test argument (or SEGBENCH_TORCH): sets BUILD_DIR
+# and the meson options; consumes the argument when it names a flavour.
+FLAVOUR=${SEGBENCH_TORCH:-debian}
+MESON_FLAVOUR_ARGS=()
+pick_flavour() {
+  case "${1:-}" in
+    debian | cuda | pytorch | pytorch=*) FLAVOUR=$1; return 0 ;;
+  esac
+  return 1
+}
+configure_flavour() {
+  local torch_dir
+  case "$FLAVOUR" in
+    debian) ;;
+    cuda)
+      BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-cuda}
+      torch_dir=$(fetch_cuda_torch)
+      # Torch's own fmt headers sit in its include dir: the header-only fmt wrap keeps one fmt.
+      MESON_FLAVOUR_ARGS=(-Dcuda=enabled -Dcmake_prefix_path="$torch_dir"
+        --force-fallback-for=fmt
+        -Dcpp_link_args="-Wl,-rpath,$torch_dir/lib:$CUDA_HOME/lib:$CUDA_HOME/lib64")
+      export CUDA_PATH=$CUDA_HOME CUDAToolkit_ROOT=$CUDA_HOME
+      export PATH=$CUDA_HOME/bin:$PATH
+      ;;
+    pytorch | pytorch=*)
+      BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-pytorch}
+      if [ "$FLAVOUR" = pytorch ]; then
+        torch_dir=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))') || {
+          log "no installed PyTorch found (python3 -c 'import torch' failed); use pytorch=DIR"
+          exit 2
+        }
+      else
+        torch_dir=${FLAVOUR#pytorch=}
+      fi
+      [ -d "$torch_dir/share/cmake/Torch" ] || { log "$torch_dir: no share/cmake/Torch"; exit 2; }
+      MESON_FLAVOUR_ARGS=(-Dcmake_prefix_path="$torch_dir" --force-fallback-for=fmt
+        -Dcpp_link_args="-Wl,-rpath,$torch_dir/lib")
+      if [ -d "$torch_dir/lib" ] && ls "$torch_dir"/lib/libtorch_cuda.so >/dev/null 2>&1; then
+        MESON_FLAVOUR_ARGS+=(-Dcuda=enabled)
+      fi
+      ;;
+    *) log "unknown LibTorch flavour '$FLAVOUR' (debian | cuda | pytorch[=DIR])"; exit 2 ;;
+  esac
+}
+
 build() {
   install_deps
+  configure_flavour
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    log "configuring $BUILD_DIR"
-    meson setup "$BUILD_DIR" "$ROOT" --buildtype=release
+    log "configuring $BUILD_DIR (LibTorch: $FLAVOUR)"
+    meson setup "$BUILD_DIR" "$ROOT" --buildtype=release "${MESON_FLAVOUR_ARGS[@]}"
   fi
   log "building with $JOBS jobs"
   local start=$SECONDS
@@ -81,11 +176,11 @@ run_demo() {
 
 case "${1:-}" in
   demo) shift; run_demo "$@" ;;
-  test) shift; run_tests "$@" ;;
-  build) build ;;
+  test) shift; if pick_flavour "${1:-}"; then shift; fi; run_tests "$@" ;;
+  build) shift; if pick_flavour "${1:-}"; then shift; fi; build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

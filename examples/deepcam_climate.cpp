@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     if (run.dry_run()) return run.print_dry_run(deepcam_dry_run_facts(cfg, run, model));
     AnyContext& ctx = run.connect();
     set_deepcam_batchnorm_groups(cfg, ctx, model);
-    run.broadcast(*model);
+    run.place_model(*model);
     mllog::Logger& log = run.open_log(cfg.output_dir.empty()
                                           ? std::filesystem::path()
                                           : cfg.output_dir / "logs" / (cfg.run_tag + ".log"));

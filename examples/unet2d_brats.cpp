@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     AnyContext& ctx = run.connect();
     const BratsData data = open_brats_data(cfg);
     Unet2D model(brats_model_options(cfg, data.in_channels, data.n_class));
-    run.broadcast(*model);
+    run.place_model(*model);
     mllog::Logger& log = run.open_log(
         cfg.log_dir.empty() ? std::filesystem::path() : cfg.log_dir / "unet2d_brats.log");
     log_brats_init(log, cfg, run, data);
@@ -50,6 +50,6 @@ int main(int argc, char** argv) {
                                            dice.size() > 2 ? dice[2] : 0.0,
                                            outcome.samples_trained /
                                                std::max(1e-9, outcome.train_seconds),
-                                           brats_uses_bf16(cfg, false) ? "bf16 autocast" : "fp32"));
+                                           brats_uses_bf16(cfg, run.device().is_cuda()) ? "bf16 autocast" : "fp32"));
   });
 }

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       return run.print_dry_run({{"parameters", std::to_string(count_parameters(*model))}});
     }
     AnyContext& ctx = run.connect();
-    run.broadcast(*model);
+    run.place_model(*model);
     mllog::Logger& log = run.open_log(cfg.log_dir.empty() ? std::filesystem::path() : cfg.log_dir / "unet3d.log");
     const Unet3dData data = open_unet3d_data(cfg);
     log_unet3d_init(log, cfg, run, data.split, model);

@@ -19,55 +19,48 @@ namespace {
 constexpr int64_t kSide = 32;
 
 // segbench's layouts keep a depth axis: image float32 (1, 1, H, W), label uint8 (1, 1, H, W).
-class Shapes {
- public:
-  Shapes(std::size_t cases, std::uint64_t seed) : cases_(cases), seed_(seed) {}
-  std::size_t size() const { return cases_; }
-  std::string case_id(std::size_t i) const { return fmt::format("shape{}_{:04}", seed_, i); }
+struct Shapes {
+  std::size_t cases;
+  std::uint64_t seed;
+  std::size_t size() const { return cases; }
+  std::string case_id(std::size_t i) const { return fmt::format("shape{}_{:04}", seed, i); }
   segbench::Sample get(std::size_t i) const {
-    std::mt19937_64 rng(seed_ * 1000003 + i);  // the same case on every rank and epoch
+    std::mt19937_64 rng(seed * 1000003 + i);  // the same case on every rank and epoch
     const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution(lo, hi)(rng); };
     const int cy = pick(9, 22), cx = pick(9, 22), r = pick(4, 8);
     const at::Tensor y = torch::arange(kSide).view({kSide, 1}) - cy, x = torch::arange(kSide) - cx;
-    const at::Tensor inside = pick(0, 1) ? (x * x + y * y <= r * r) : (x.abs() <= r) & (y.abs() <= r);
+    const at::Tensor inside =
+        pick(0, 1) ? (x * x + y * y <= r * r) : (x.abs() <= r) & (y.abs() <= r);
     const at::Tensor noise = torch::randn({kSide, kSide}, at::detail::createCPUGenerator(rng()));
     return {(inside.to(torch::kFloat) + 0.7 * noise).view({1, 1, kSide, kSide}),
             inside.to(torch::kUInt8).view({1, 1, kSide, kSide}), case_id(i)};
   }
-
- private:
-  std::size_t cases_;
-  std::uint64_t seed_;
 };
 
-struct ShapeNetImpl : torch::nn::Module {
-  torch::nn::Sequential body{torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)),
-                             torch::nn::ReLU(),
-                             torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 16, 3).padding(1)),
-                             torch::nn::ReLU(), torch::nn::Conv2d(16, 2, 1)};
+namespace nn = torch::nn;
+struct ShapeNetImpl : nn::Module {
+  nn::Sequential body{nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1)), nn::ReLU(),
+                      nn::Conv2d(nn::Conv2dOptions(16, 16, 3).padding(1)), nn::ReLU(),
+                      nn::Conv2d(16, 2, 1)};
   ShapeNetImpl() { register_module("body", body); }
   // (N, 1, 1, H, W) → logits (N, 2, 1, H, W)
   at::Tensor forward(const at::Tensor& x) { return body->forward(x.squeeze(2)).unsqueeze(2); }
 };
 TORCH_MODULE(ShapeNet);
 
-class MeanForegroundDice {
- public:
-  explicit MeanForegroundDice(double target) : target_(target) {}
-  void update(const std::vector<double>& case_scores) { sum_ += case_scores.at(0), ++cases_; }
+struct MeanForegroundDice {
+  double threshold, sum = 0.0, cases = 0.0;
+  void update(const std::vector<double>& case_scores) { sum += case_scores.at(0), cases += 1; }
   template <segbench::DistributedContext C>
   double aggregate(C& ctx) {  // every case weighs the same whatever the number of ranks
-    at::Tensor totals = torch::tensor({sum_, cases_}, torch::kFloat64);
+    at::Tensor totals = torch::tensor({sum, cases}, torch::kFloat64);
     ctx.allreduce_sum(totals);
     return totals[0].item<double>() / std::max(1.0, totals[1].item<double>());
   }
-  void reset() { sum_ = cases_ = 0.0; }
-  bool reached(double value) const { return value >= target_; }
-  double target() const { return target_; }
+  void reset() { sum = cases = 0.0; }
+  bool reached(double value) const { return value >= threshold; }
+  double target() const { return threshold; }
   std::string name() const { return "foreground_dice"; }
-
- private:
-  double target_, sum_ = 0.0, cases_ = 0.0;
 };
 
 static_assert(segbench::Dataset<Shapes>);
@@ -75,7 +68,7 @@ static_assert(segbench::Model<ShapeNet>);
 static_assert(segbench::QualityTarget<MeanForegroundDice>);
 
 at::Tensor loss(const at::Tensor& logits, const at::Tensor& label) {
-  return torch::nn::functional::cross_entropy(logits, label.squeeze(1).to(torch::kLong));
+  return nn::functional::cross_entropy(logits, label.squeeze(1).to(torch::kLong));
 }
 double foreground_dice(const at::Tensor& logits, const at::Tensor& label) {
   const at::Tensor predicted = logits.argmax(1) == 1, truth = label.squeeze(1) == 1;
@@ -93,20 +86,20 @@ int main(int argc, char** argv) {
     segbench::DataParallelRun run("shapes", {.seed = 7}, config);  // one seed for all ranks
     ShapeNet model;
     segbench::AnyContext& ctx = run.connect();
-    run.broadcast(*model);
+    run.place_model(*model);
     segbench::mllog::Logger& log = run.open_log(log_dir.empty() ? log_dir : log_dir / "shapes.log");
-    const Shapes train_set(384, 1), validation_set(64, 2);
-    MeanForegroundDice target(target_dice);
+    const Shapes train_set{384, 1}, validation_set{64, 2};
+    MeanForegroundDice target{target_dice};
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(lr));
 
     segbench::TrainingPlan plan;
     plan.optimizer = &adam;
     plan.schedule = std::make_shared<segbench::ConstantLearningRate>(lr);
-    plan.batching.batch_size = 16 / ctx.world_size();  // the same global batch on any world
+    plan.batching.batch_size = 16 / ctx.world_size();  // per rank: global batch 16 on 1, 2, 4
     plan.score_case = [&](const segbench::Sample& s) {
-      const at::Tensor image = s.image.unsqueeze(0), label = s.label.unsqueeze(0);
-      const at::Tensor logits = model->forward(image);
-      return segbench::CaseScore{{foreground_dice(logits, label)}, loss(logits, label).item<double>()};
+      const at::Tensor label = s.label.unsqueeze(0), logits = model->forward(s.image.unsqueeze(0));
+      return segbench::CaseScore{{foreground_dice(logits, label)},
+                                 loss(logits, label).item<double>()};
     };
     plan.log = &log;
     plan.log_rules = segbench::mllog::training_rules();

@@ -10,6 +10,7 @@
 
 #include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
+#include "segbench/run/device.hpp"
 #include "segbench/run/run_environment.hpp"
 #include "segbench/train/stop_signal.hpp"
 
@@ -19,6 +20,7 @@ DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann:
     : name_(std::move(name)), options_(std::move(options)), config_(std::move(config)) {
   if (options_.threads > 0) at::set_num_threads(static_cast<int>(options_.threads));
   env_ = discover_launch_env();
+  device_ = resolve_device(options_.device, env_.local_rank);
   seed_ = resolve_seed(options_.seed);
   torch::manual_seed(static_cast<uint64_t>(seed_));
 }
@@ -30,8 +32,10 @@ GradientSyncMode DataParallelRun::grad_sync() const {
 }
 
 std::string DataParallelRun::platform() const {
-  return options_.platform.empty() ? default_platform(env_.world_size, at::get_num_threads())
-                                   : options_.platform;
+  return options_.platform.empty()
+             ? default_platform(env_.world_size, at::get_num_threads(),
+                                device_.is_cuda() ? "GPU" : "CPU")
+             : options_.platform;
 }
 
 int DataParallelRun::print_dry_run(
@@ -40,7 +44,8 @@ int DataParallelRun::print_dry_run(
   fmt::print("{}\n", config_.dump(2));
   fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
              env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
-  fmt::print("launcher: {}\nseed: {}\nplatform: {}\n", env_.describe(), seed_, platform());
+  fmt::print("launcher: {}\ndevice: {}\nseed: {}\nplatform: {}\n", env_.describe(),
+             device_.str(), seed_, platform());
   for (const auto& [name, value] : facts) fmt::print("{}: {}\n", name, value);
   return 0;
 }
@@ -59,7 +64,8 @@ AnyContext& DataParallelRun::context() {
   return *context_;
 }
 
-void DataParallelRun::broadcast(torch::nn::Module& module) {
+void DataParallelRun::place_model(torch::nn::Module& module) {
+  module.to(device_);
   broadcast_tensors(module.parameters(), context());
   broadcast_tensors(module.buffers(), context());
 }
@@ -81,7 +87,9 @@ mllog::Logger& DataParallelRun::log() {
 }
 
 RunShape DataParallelRun::shape() const {
-  return {context_ ? context_->world_size() : env_.world_size, env_.num_nodes, 0};
+  // One GPU per rank: a node's accelerators are its ranks when they train on CUDA.
+  return {context_ ? context_->world_size() : env_.world_size, env_.num_nodes,
+          device_.is_cuda() ? env_.local_world_size : 0};
 }
 
 std::function<bool()> DataParallelRun::stop_signals() const { return install_stop_signals(); }

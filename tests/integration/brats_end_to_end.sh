@@ -24,7 +24,7 @@ expect_in "parameters: 20616948" "$WORK/dry.txt"
 
 echo "== train to mean Dice 0.90 (1 thread, deterministic)"
 start=$SECONDS
-"$DRIVER" --preset demo --threads 1 --seed 3 --data_dir "$WORK/2d" --log_dir "$WORK/logs" \
+"$DRIVER" --preset demo --device cpu --threads 1 --seed 3 --data_dir "$WORK/2d" --log_dir "$WORK/logs" \
   --save_ckpt_path "$WORK/ckpt/unet2d.pt" > "$WORK/train.out" 2> "$WORK/train.err" ||
   { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
 echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"

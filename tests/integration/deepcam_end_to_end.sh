@@ -32,7 +32,7 @@ expect_in "width 0.5" "$WORK/closed.txt"
 
 echo "== train to IoU 0.82 (1 thread, deterministic)"
 start=$SECONDS
-"$DRIVER" --preset demo --threads 1 --seed 3 --data_dir "$WORK/cam5" --output_dir "$WORK/out" \
+"$DRIVER" --preset demo --device cpu --threads 1 --seed 3 --data_dir "$WORK/cam5" --output_dir "$WORK/out" \
   > "$WORK/train.out" 2> "$WORK/train.err" ||
   { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
 echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"

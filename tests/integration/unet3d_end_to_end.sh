@@ -24,7 +24,7 @@ expect_in "parameters: 31190243" "$WORK/dry.txt"
 
 echo "== train to the target (1 thread, deterministic)"
 start=$SECONDS
-"$DRIVER" --preset demo --threads 1 --seed 3 --data_dir "$WORK/npy" --log_dir "$WORK/logs" \
+"$DRIVER" --preset demo --device cpu --threads 1 --seed 3 --data_dir "$WORK/npy" --log_dir "$WORK/logs" \
   --save_ckpt_path "$WORK/ckpt/unet3d.pt" > "$WORK/train.out" 2> "$WORK/train.err" ||
   { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
 echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"
@@ -116,4 +116,11 @@ status=0
 "$DRIVER" --preset smoke --data_dir "$WORK/does-not-exist" > /dev/null 2> "$WORK/driver_bad.txt" || status=$?
 [ $status -eq 2 ] || fail "driver on a missing directory exited $status, expected 2"
 expect_in "does-not-exist" "$WORK/driver_bad.txt"
+# --device cuda where this process sees no GPU: a clear error at once, before any data is read.
+if ! nvidia-smi -L > /dev/null 2>&1; then
+  expect_exit 2 "$WORK/no_gpu.txt" "$DRIVER" --preset smoke --device cuda --data_dir "$WORK/npy"
+  expect_in "--device cuda: CUDA is not available" "$WORK/no_gpu.txt"
+fi
+expect_exit 2 "$WORK/bad_device.txt" "$DRIVER" --preset smoke --device tpu --data_dir "$WORK/npy"
+expect_in "--device tpu: expected auto, cpu, cuda or cuda:N" "$WORK/bad_device.txt"
 echo "end-to-end OK"

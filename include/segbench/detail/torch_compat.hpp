@@ -28,18 +28,28 @@ auto optimizer_state_key(const TensorT& param) {
   }
 }
 
-/// CPU autocast on or off with the given lower-precision dtype: set_cpu_enabled and
-/// set_autocast_cpu_dtype up to 2.3; set_autocast_enabled / set_autocast_dtype(kCPU, ...) from 2.4,
-/// where the old names are deprecated.
-inline void set_cpu_autocast(bool enabled, at::ScalarType dtype = at::kBFloat16) {
+/// Autocast on `device` (CPU or CUDA) on or off with the given lower-precision dtype:
+/// set_cpu_enabled / set_enabled and set_autocast_{cpu,gpu}_dtype up to 2.3;
+/// set_autocast_enabled / set_autocast_dtype(device, ...) from 2.4, where the old names are
+/// deprecated.
+inline void set_autocast(at::DeviceType device, bool enabled, at::ScalarType dtype = at::kBFloat16) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(at::kCPU, dtype);
-  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+  at::autocast::set_autocast_dtype(device, dtype);
+  at::autocast::set_autocast_enabled(device, enabled);
 #else
-  at::autocast::set_autocast_cpu_dtype(dtype);
-  at::autocast::set_cpu_enabled(enabled);
+  if (device == at::kCUDA) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  }
 #endif
   if (!enabled) at::autocast::clear_cache();
+}
+
+inline void set_cpu_autocast(bool enabled, at::ScalarType dtype = at::kBFloat16) {
+  set_autocast(at::kCPU, enabled, dtype);
 }
 
 }  // namespace segbench::detail

@@ -5,6 +5,7 @@
 // prints the summary line with the exit code. It knows no benchmark.
 #pragma once
 
+#include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -31,6 +32,8 @@ namespace segbench {
 
 /// The runtime flags every run takes (a recipe's CLI fills them).
 struct RunOptions {
+  /// auto: the local rank's GPU when CUDA is available, else the CPU | cpu | cuda | cuda:N
+  std::string device = "auto";
   std::string dist = "auto";  ///< auto | none | gloo | mpi
   int64_t dist_timeout_seconds = 60;
   std::string grad_sync = "after_backward";  ///< after_backward | overlap
@@ -42,7 +45,8 @@ struct RunOptions {
 
 class DataParallelRun {
  public:
-  /// Sets the thread count, reads the launch environment, resolves and applies the seed.
+  /// Sets the thread count, reads the launch environment, resolves the device (ConfigError at
+  /// once for a CUDA device this machine does not have) and resolves and applies the seed.
   /// `config` is the resolved configuration: connect() checks its hash on every rank.
   DataParallelRun(std::string name, RunOptions options, nlohmann::json config);
   ~DataParallelRun();
@@ -53,6 +57,8 @@ class DataParallelRun {
   int64_t seed() const { return seed_; }
   const LaunchEnv& env() const { return env_; }
   bool dry_run() const { return options_.dry_run; }
+  /// Where the model, batches and evaluation run.
+  c10::Device device() const { return device_; }
   GradientSyncMode grad_sync() const;
   /// --submission_platform, or "<world>xCPU-<threads>thread".
   std::string platform() const;
@@ -66,8 +72,8 @@ class DataParallelRun {
   AnyContext& connect();
   /// The context of connect().
   AnyContext& context();
-  /// Copies rank 0's parameters and buffers to every rank.
-  void broadcast(torch::nn::Module& module);
+  /// Moves the module to device() and copies rank 0's parameters and buffers to every rank.
+  void place_model(torch::nn::Module& module);
 
   /// The MLLOG: rank 0 appends to `file` (echoed to stdout), or writes to stdout only when
   /// `file` is empty; other ranks log nothing.
@@ -89,6 +95,7 @@ class DataParallelRun {
   nlohmann::json config_;
   LaunchEnv env_;
   int64_t seed_ = 0;
+  c10::Device device_{c10::kCPU};
   std::optional<AnyContext> context_;
   std::unique_ptr<mllog::Logger> log_;
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 #include <torch/nn/module.h>
 
 #include <concepts>
@@ -42,6 +43,9 @@ struct BatchingOptions {
 
 /// What a recipe (or a research code) decides about a run besides the five concepts.
 struct TrainingPlan {
+  /// Where the model lives (DataParallelRun::place_model put it there): batches and
+  /// validation cases are copied to it.
+  c10::Device device{c10::kCPU};
   torch::optim::Optimizer* optimizer = nullptr;  ///< over the model's parameters
   std::shared_ptr<LearningRateSchedule> schedule;
   BatchingOptions batching;
@@ -100,7 +104,7 @@ TrainOutcome train(M& model, const TrainSet& train_set, const ValidationSet& val
       batching.batch_size,
       batching.transform ? batching.transform : TransformFn([](Sample s, Rng&) { return s; }), seed,
       batching.num_workers);
-  LoaderBatchSource batches(loader);
+  DeviceBatchSource batches(loader, plan.device);
   GradientAverager gradients(model->parameters(), *any, plan.bucket_bytes, plan.grad_sync);
 
   TrainingLoop loop;
@@ -119,7 +123,11 @@ TrainOutcome train(M& model, const TrainSet& train_set, const ValidationSet& val
     };
   }
   loop.evaluate = [&](int64_t) {
-    return evaluate_sharded(validation_set, target, ctx, plan.score_case);
+    return evaluate_sharded(validation_set, target, ctx, [&](const Sample& sample) {
+      if (plan.device.is_cpu()) return plan.score_case(sample);
+      return plan.score_case(
+          {sample.image.to(plan.device), sample.label.to(plan.device), sample.case_id});
+    });
   };
   loop.target = {[&target](double q) { return static_cast<bool>(target.reached(q)); },
                  static_cast<double>(target.target()), std::string(target.name())};

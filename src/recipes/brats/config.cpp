@@ -155,6 +155,7 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"augment", c.augment},
           {"num_workers", c.num_workers},
           {"cache_dataset", c.cache_dataset},
+          {"device", c.device},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
           {"grad_sync", c.grad_sync},

@@ -16,6 +16,7 @@
 #include "segbench/detail/torch_compat.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/brats/events.hpp"
 #include "segbench/train/epoch_lr_policy.hpp"
 #include "segbench/train/optimizer_factory.hpp"
@@ -109,6 +110,7 @@ CaseScore score_brats_volume(Unet2D& model, const Sample& sample, int64_t slices
 TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D model,
                              torch::optim::Optimizer& optimizer) {
   TrainingPlan plan;
+  plan.device = run.device();
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<EpochLrPolicy>(EpochLrPolicyOptions{.type = c.scheduler,
                                                                        .base_lr = c.learning_rate,
@@ -124,30 +126,26 @@ TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D 
   plan.score_case = [model, slices_per_batch](const Sample& sample) mutable {
     return score_brats_volume(model, sample, slices_per_batch);
   };
-  const bool bf16 = brats_uses_bf16(c, false);
-  plan.training_step = [model, bf16](const at::Tensor& blocks,
-                                     const at::Tensor& labels) mutable -> StepLoss {
-    segbench::detail::set_cpu_autocast(bf16);
+  const bool bf16 = brats_uses_bf16(c, run.device().is_cuda());
+  const at::DeviceType device = run.device().type();
+  plan.training_step = [model, bf16, device](const at::Tensor& blocks,
+                                             const at::Tensor& labels) mutable -> StepLoss {
+    segbench::detail::set_autocast(device, bf16);
     auto outputs = model->forward_all(layout_2d(blocks));
-    segbench::detail::set_cpu_autocast(false);
+    segbench::detail::set_autocast(device, false);
     return {nnunet_deep_supervision_loss(outputs, layout_2d(labels))};
   };
   plan.grad_sync = run.grad_sync();
   plan.log = &run.log();
   plan.log_rules = mllog::training_rules_without_blocks();
 
+  plan.options = common_trainer_options(c, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = c.max_epochs;
-  o.seed = run.seed();
-  o.checkpoint_path = c.save_ckpt_path;
-  o.checkpoint_every = c.checkpoint_every;
-  o.resume_from = c.load_ckpt_path;
   if (c.early_stopping) {
     o.early_stop_patience = c.patience;
     o.min_epochs = c.min_epochs;
   }
-  o.progress = &std::cerr;
-  o.stop_requested = run.stop_signals();
   return plan;
 }
 

@@ -187,6 +187,7 @@ nlohmann::json to_json(const DeepcamConfig& c) {
           {"corrected_schedule", c.corrected_schedule},
           {"batchnorm_group_size", c.batchnorm_group_size},
           {"num_workers", c.num_workers},
+          {"device", c.device},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
           {"grad_sync", c.grad_sync},

@@ -11,6 +11,7 @@
 #include "segbench/dist/gradient_sync.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/models/module_size.hpp"
 #include "segbench/recipes/deepcam/events.hpp"
 #include "segbench/train/optimizer_factory.hpp"
@@ -121,6 +122,7 @@ CaseScore score_deepcam_sample(DeepLabV3Plus& model, const Sample& sample,
 TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, DeepLabV3Plus model,
                                torch::optim::Optimizer& optimizer, const MeanIouTarget& target) {
   TrainingPlan plan;
+  plan.device = run.device();
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<StepLrSchedule>(deepcam_lr_options(c));
   plan.batching = {.batch_size = static_cast<std::size_t>(c.local_batch_size),
@@ -137,15 +139,10 @@ TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, Dee
   plan.log = &run.log();
   plan.log_rules = mllog::hpc_rules();
 
+  plan.options = common_trainer_options(c, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = c.max_epochs;
   o.ga_steps = c.gradient_accumulation_frequency;
-  o.seed = run.seed();
-  o.checkpoint_path = c.save_ckpt_path;
-  o.checkpoint_every = c.checkpoint_every;
-  o.resume_from = c.load_ckpt_path;
-  o.progress = &std::cerr;
-  o.stop_requested = run.stop_signals();
   return plan;
 }
 

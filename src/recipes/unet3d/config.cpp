@@ -201,6 +201,7 @@ nlohmann::json to_json(const Unet3dConfig& c) {
           {"num_workers", c.num_workers},
           {"cache_dataset", c.cache_dataset},
           {"windows_per_batch", c.windows_per_batch},
+          {"device", c.device},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
           {"grad_sync", c.grad_sync},

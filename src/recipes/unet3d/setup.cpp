@@ -6,6 +6,7 @@
 #include "segbench/inference/sliding_window.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/losses/dice_ce.hpp"
 #include "segbench/metrics/dice.hpp"
 #include "segbench/recipes/unet3d/events.hpp"
@@ -60,6 +61,7 @@ CaseScore score_unet3d_case(Unet3D& model, const Sample& sample,
 TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Unet3D model,
                               torch::optim::Optimizer& optimizer, const Unet3dData& data) {
   TrainingPlan plan;
+  plan.device = run.device();
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<EpochLrSchedule>(
       EpochLrScheduleOptions{cfg.learning_rate, cfg.init_learning_rate, cfg.lr_warmup_epochs,
@@ -81,6 +83,7 @@ TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Une
   const int world = run.context().world_size();
   const int64_t samples_per_epoch =
       global_samples_per_epoch(data.train.size(), plan.batching, world);
+  plan.options = common_trainer_options(cfg, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = cfg.epochs;
   o.evaluate_every =
@@ -88,10 +91,6 @@ TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Une
   o.start_eval_at =
       cfg.start_eval_at > 0 ? cfg.start_eval_at : default_start_eval_at(samples_per_epoch);
   o.ga_steps = cfg.ga_steps;
-  o.seed = run.seed();
-  o.checkpoint_path = cfg.save_ckpt_path;
-  o.checkpoint_every = cfg.checkpoint_every;
-  o.resume_from = cfg.load_ckpt_path;
   o.run_start_events = unet3d_run_start_events(
       cfg, static_cast<int64_t>(data.train.size()), static_cast<int64_t>(data.validation.size()),
       samples_per_epoch, world);
@@ -100,8 +99,6 @@ TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Une
     if (r.quality >= 1e-6) return std::nullopt;
     return std::string("diverged (eval quality below 1e-06)");
   };
-  o.progress = &std::cerr;
-  o.stop_requested = run.stop_signals();
   return plan;
 }
 

@@ -3,6 +3,7 @@
 #include "catch_torch.hpp"
 
 #include <torch/nn/modules/linear.h>
+#include <torch/cuda.h>
 #include <torch/utils.h>
 
 #include <csignal>
@@ -11,6 +12,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/run/data_parallel_run.hpp"
+#include "segbench/run/device.hpp"
 #include "segbench/run/run_main.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -36,7 +38,7 @@ TEST_CASE("DataParallelRun on one process: seed, platform, context, log, exit co
 
   torch::nn::Linear layer(2, 2);
   const at::Tensor before = layer->weight.clone();
-  run.broadcast(*layer);  // one rank: its own weights stay
+  run.place_model(*layer);  // one rank on the CPU: its own weights stay
   CHECK(at::equal(before, layer->weight));
 
   test::ScratchDir dir("run-skeleton");
@@ -62,6 +64,27 @@ TEST_CASE("DataParallelRun: the same seed gives the same torch draws; -1 draws a
   REQUIRE_THROWS_AS(DataParallelRun("toy", RunOptions{.seed = -5}, {}), ConfigError);
   DataParallelRun d("toy", RunOptions{.grad_sync = "sometimes"}, {});
   REQUIRE_THROWS_AS(d.grad_sync(), ConfigError);
+}
+
+TEST_CASE("--device: auto follows CUDA availability, cuda without a GPU fails at once", "[run]") {
+  const bool cuda = torch::cuda::is_available();
+  CHECK(resolve_device("cpu", 3) == c10::Device(c10::kCPU));
+  CHECK(resolve_device("auto", 0).is_cuda() == cuda);
+  REQUIRE_THROWS_WITH(resolve_device("tpu", 0),
+                      Catch::Contains("--device tpu: expected auto, cpu, cuda or cuda:N"));
+  if (cuda) {
+    CHECK(resolve_device("cuda", 0) == c10::Device(c10::kCUDA, 0));
+    CHECK(resolve_device("cuda:0", 5) == c10::Device(c10::kCUDA, 0));
+    REQUIRE_THROWS_WITH(resolve_device("cuda:99", 0), Catch::Contains("GPU(s)"));
+  } else {
+    REQUIRE_THROWS_WITH(resolve_device("cuda", 0),
+                        Catch::Contains("--device cuda: CUDA is not available"));
+    REQUIRE_THROWS_WITH(resolve_device("cuda:1", 0), Catch::Contains("CUDA is not available"));
+    REQUIRE_THROWS_AS(DataParallelRun("toy", RunOptions{.device = "cuda"}, {}), ConfigError);
+  }
+  DataParallelRun run("toy", RunOptions{.device = "cpu", .seed = 1}, {});
+  CHECK(run.device() == c10::Device(c10::kCPU));
+  CHECK(run.shape().accelerators_per_node == 0);
 }
 
 TEST_CASE("stop signals: SIGUSR1 and SIGTERM are remembered, not fatal", "[run]") {

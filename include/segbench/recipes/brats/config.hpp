@@ -59,6 +59,7 @@ struct BratsConfig {
   bool cache_dataset = true;
 
   // Runtime.
+  std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
   std::string dist = "auto";
   int64_t dist_timeout = 60;
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)

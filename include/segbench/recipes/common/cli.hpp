@@ -31,10 +31,14 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
-/// --dist, --dist_timeout, --grad_sync, --seed, --threads and --dry-run, shared by every
+/// --device, --dist, --dist_timeout, --grad_sync, --seed, --threads and --dry-run, shared by every
 /// driver.
 template <class Config>
 void add_runtime_options(CLI::App& app, Config& c) {
+  app.add_option("--device", c.device,
+                 "auto (the local rank's GPU when CUDA is available, else the CPU) | cpu | cuda | "
+                 "cuda:N")
+      ->capture_default_str();
   app.add_option("--dist", c.dist, "auto | none | gloo | mpi | nccl")->capture_default_str();
   app.add_option("--dist_timeout", c.dist_timeout, "seconds before a lost rank fails the run")
       ->capture_default_str();
