@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
     AnyContext& ctx = run.connect();
     set_deepcam_batchnorm_groups(cfg, ctx, model);
     run.place_model(*model);
-    mllog::Logger& log = run.open_log(cfg.output_dir.empty()
-                                          ? std::filesystem::path()
-                                          : cfg.output_dir / "logs" / (cfg.run_tag + ".log"));
+    mllog::Logger& log =
+        run.open_log(cfg.output_dir.empty() ? std::filesystem::path()
+                                            : cfg.output_dir / "logs" / (cfg.run_tag + ".log"));
     const DeepcamDatasets data = stage_deepcam_data(log, cfg, run);
     auto optimizer = make_deepcam_optimizer(cfg, model);
     MeanIouTarget target = deepcam_target(cfg);
@@ -41,10 +41,11 @@ int main(int argc, char** argv) {
         train(model, data.train, data.validation, loss, target, ctx, std::move(plan));
     const double steps_per_epoch = static_cast<double>(data.train.size() / ctx.world_size() /
                                                        static_cast<size_t>(cfg.local_batch_size));
-    return run.finish(outcome, fmt::format("last IoU {:.4f} (target {}), {:.2f} s per step incl. "
-                                           "evaluation",
-                                           outcome.last_quality, cfg.target_iou,
-                                           outcome.seconds_to_stop /
-                                               std::max(1.0, outcome.epochs_run * steps_per_epoch)));
+    return run.finish(
+        outcome,
+        fmt::format("last IoU {:.4f} (target {}), {:.2f} s per step incl. "
+                    "evaluation",
+                    outcome.last_quality, cfg.target_iou,
+                    outcome.seconds_to_stop / std::max(1.0, outcome.epochs_run * steps_per_epoch)));
   });
 }

@@ -1,8 +1,8 @@
 // nnU-Net 2D U-Net on BraTS (MSD Task01): the recipe's preset and CLI, composed with the
 // core's train(); stops at the mean Dice target (or by early stopping). One process per rank
 // (Slurm, mpirun or torchrun variables).
-#include <nlohmann/json.hpp>
 #include <torch/optim/optimizer.h>
+#include <nlohmann/json.hpp>
 
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/losses/nnunet_loss.hpp"
@@ -31,25 +31,24 @@ int main(int argc, char** argv) {
     const BratsData data = open_brats_data(cfg);
     Unet2D model(brats_model_options(cfg, data.in_channels, data.n_class));
     run.place_model(*model);
-    mllog::Logger& log = run.open_log(
-        cfg.log_dir.empty() ? std::filesystem::path() : cfg.log_dir / "unet2d_brats.log");
+    mllog::Logger& log = run.open_log(cfg.log_dir.empty() ? std::filesystem::path()
+                                                          : cfg.log_dir / "unet2d_brats.log");
     log_brats_init(log, cfg, run, data);
     auto optimizer = make_brats_optimizer(cfg, model);
     MeanDiceTarget target = brats_mean_dice_target(cfg.quality_target);
     TrainingPlan plan = make_brats_plan(cfg, run, model, *optimizer);
     log.end(mllog::key::kInitStop);
 
-    const TrainOutcome outcome =
-        train(model, data.train, data.validation, nnunet_dice_ce_loss, target, ctx, std::move(plan));
+    const TrainOutcome outcome = train(model, data.train, data.validation, nnunet_dice_ce_loss,
+                                       target, ctx, std::move(plan));
     const auto& dice = target.class_means();
-    return run.finish(outcome, fmt::format("last mean Dice {:.4f} (target {}; L1 {:.4f} L2 {:.4f} "
-                                           "L3 {:.4f}), throughput {:.1f} images/s, {}",
-                                           outcome.last_quality, cfg.quality_target,
-                                           dice.size() > 0 ? dice[0] : 0.0,
-                                           dice.size() > 1 ? dice[1] : 0.0,
-                                           dice.size() > 2 ? dice[2] : 0.0,
-                                           outcome.samples_trained /
-                                               std::max(1e-9, outcome.train_seconds),
-                                           brats_uses_bf16(cfg, run.device().is_cuda()) ? "bf16 autocast" : "fp32"));
+    return run.finish(
+        outcome,
+        fmt::format("last mean Dice {:.4f} (target {}; L1 {:.4f} L2 {:.4f} "
+                    "L3 {:.4f}), throughput {:.1f} images/s, {}",
+                    outcome.last_quality, cfg.quality_target, dice.size() > 0 ? dice[0] : 0.0,
+                    dice.size() > 1 ? dice[1] : 0.0, dice.size() > 2 ? dice[2] : 0.0,
+                    outcome.samples_trained / std::max(1e-9, outcome.train_seconds),
+                    brats_uses_bf16(cfg, run.device().is_cuda()) ? "bf16 autocast" : "fp32"));
   });
 }

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     }
     AnyContext& ctx = run.connect();
     run.place_model(*model);
-    mllog::Logger& log = run.open_log(cfg.log_dir.empty() ? std::filesystem::path() : cfg.log_dir / "unet3d.log");
+    mllog::Logger& log =
+        run.open_log(cfg.log_dir.empty() ? std::filesystem::path() : cfg.log_dir / "unet3d.log");
     const Unet3dData data = open_unet3d_data(cfg);
     log_unet3d_init(log, cfg, run, data.split, model);
     auto optimizer = make_unet3d_optimizer(cfg, model);
@@ -41,10 +42,10 @@ int main(int argc, char** argv) {
     };
     const TrainOutcome outcome =
         train(model, data.train, data.validation, loss, target, ctx, std::move(plan));
-    return run.finish(outcome, fmt::format("last mean Dice {:.4f} (target {}), gradient "
-                                           "allreduce {:.1f} MB/step, {:.1f} s in all",
-                                           outcome.last_quality, cfg.quality_threshold,
-                                           outcome.gradient_bytes_per_step / 1e6,
-                                           outcome.gradient_seconds));
+    return run.finish(outcome,
+                      fmt::format("last mean Dice {:.4f} (target {}), gradient "
+                                  "allreduce {:.1f} MB/step, {:.1f} s in all",
+                                  outcome.last_quality, cfg.quality_threshold,
+                                  outcome.gradient_bytes_per_step / 1e6, outcome.gradient_seconds));
   });
 }

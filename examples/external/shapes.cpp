@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(lr));
 
     segbench::TrainingPlan plan;
+    plan.device = run.device();  // where place_model put the model (auto: a GPU if there is one)
     plan.optimizer = &adam;
     plan.schedule = std::make_shared<segbench::ConstantLearningRate>(lr);
     plan.batching.batch_size = 16 / ctx.world_size();  // per rank: global batch 16 on 1, 2, 4

@@ -1,6 +1,7 @@
 #include "segbench/dist/gradient_sync.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <chrono>
 

@@ -7,7 +7,9 @@
 namespace segbench::mllog {
 namespace {
 
-nlohmann::json epoch_only(const EpochRecord& r) { return {{"epoch_num", r.epoch}}; }
+nlohmann::json epoch_only(const EpochRecord& r) {
+  return {{"epoch_num", r.epoch}};
+}
 nlohmann::json epoch_and_step(const EpochRecord& r) {
   return {{"epoch_num", r.epoch}, {"step_num", r.optimizer_steps}};
 }
@@ -81,6 +83,8 @@ std::shared_ptr<const EpochLogRules> training_rules() {
 std::shared_ptr<const EpochLogRules> training_rules_without_blocks() {
   return std::make_shared<TrainingRules>(false);
 }
-std::shared_ptr<const EpochLogRules> hpc_rules() { return std::make_shared<HpcRules>(); }
+std::shared_ptr<const EpochLogRules> hpc_rules() {
+  return std::make_shared<HpcRules>();
+}
 
 }  // namespace segbench::mllog

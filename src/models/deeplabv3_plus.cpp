@@ -1,5 +1,6 @@
 #include "segbench/models/deeplabv3_plus.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/zeros.h>

@@ -1,6 +1,7 @@
 #include "segbench/models/sync_batch_norm.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <cstdint>

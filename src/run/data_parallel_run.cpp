@@ -32,27 +32,28 @@ GradientSyncMode DataParallelRun::grad_sync() const {
 }
 
 std::string DataParallelRun::platform() const {
-  return options_.platform.empty()
-             ? default_platform(env_.world_size, at::get_num_threads(),
-                                device_.is_cuda() ? "GPU" : "CPU")
-             : options_.platform;
+  return options_.platform.empty() ? default_platform(env_.world_size, at::get_num_threads(),
+                                                      device_.is_cuda() ? "GPU" : "CPU")
+                                   : options_.platform;
 }
 
 int DataParallelRun::print_dry_run(
     const std::vector<std::pair<std::string, std::string>>& facts) const {
-  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds)};
+  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds),
+                            device_.is_cuda() ? device_.index() : -1};
   fmt::print("{}\n", config_.dump(2));
   fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
              env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
-  fmt::print("launcher: {}\ndevice: {}\nseed: {}\nplatform: {}\n", env_.describe(),
-             device_.str(), seed_, platform());
+  fmt::print("launcher: {}\ndevice: {}\nseed: {}\nplatform: {}\n", env_.describe(), device_.str(),
+             seed_, platform());
   for (const auto& [name, value] : facts) fmt::print("{}: {}\n", name, value);
   return 0;
 }
 
 AnyContext& DataParallelRun::connect() {
   SEGBENCH_CHECK(!context_, ConfigError, "{}: connect() called twice", name_);
-  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds)};
+  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds),
+                            device_.is_cuda() ? device_.index() : -1};
   context_.emplace(make_context(dist, env_));
   context_->check_same_config(std::hash<std::string>{}(config_.dump()) ^
                               static_cast<uint64_t>(seed_));
@@ -92,12 +93,15 @@ RunShape DataParallelRun::shape() const {
           device_.is_cuda() ? env_.local_world_size : 0};
 }
 
-std::function<bool()> DataParallelRun::stop_signals() const { return install_stop_signals(); }
+std::function<bool()> DataParallelRun::stop_signals() const {
+  return install_stop_signals();
+}
 
 int DataParallelRun::finish(const TrainOutcome& outcome, const std::string& details) {
   const int code = outcome.status == RunStatus::success ? 0 : 1;
   if (context().rank() != 0) return code;
-  fmt::print(stderr, "{}: {} ({}) after {} epochs, {:.1f} s from run_start; {}; {} ranks ({}); MLLOG {}\n",
+  fmt::print(stderr,
+             "{}: {} ({}) after {} epochs, {:.1f} s from run_start; {}; {} ranks ({}); MLLOG {}\n",
              name_, code == 0 ? "SUCCESS" : "ABORTED", outcome.reason, outcome.epochs_run,
              outcome.seconds_to_stop, details, context().world_size(), context().backend_name(),
              log_ && !log_->path().empty() ? log_->path().string() : "(stdout only)");

@@ -1,6 +1,7 @@
 #include "segbench/train/lamb.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/serialize/archive.h>
 
 #include <cmath>

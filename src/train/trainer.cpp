@@ -120,8 +120,8 @@ TrainOutcome SegmentationTrainer::fit() {
                    "checkpoint {} was written by a run with seed {}, this run has seed {}",
                    options_.resume_from.string(), state.seed, options_.seed);
     first_epoch = state.epoch + 1;
-    optimizer_steps_ = state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch()) /
-                       options_.ga_steps;
+    optimizer_steps_ =
+        state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch()) / options_.ga_steps;
     outcome.last_quality = state.last_quality;
     report(
         fmt::format("resumed from {} after epoch {}", options_.resume_from.string(), state.epoch));
@@ -142,9 +142,8 @@ TrainOutcome SegmentationTrainer::fit() {
   int64_t epochs_timed = 0;
   double best_quality = -std::numeric_limits<double>::infinity();
   int64_t evals_since_best = 0;
-  const double samples_per_epoch =
-      static_cast<double>(loop_.batches->batches_per_epoch()) *
-      static_cast<double>(options_.samples_per_step);
+  const double samples_per_epoch = static_cast<double>(loop_.batches->batches_per_epoch()) *
+                                   static_cast<double>(options_.samples_per_step);
   for (int64_t epoch = first_epoch; epoch <= options_.max_epochs; ++epoch) {
     set_learning_rate(optimizer, loop_.schedule->lr(epoch, optimizer_steps_));
     rules.epoch_start(log, {.epoch = epoch, .optimizer_steps = optimizer_steps_});
@@ -174,8 +173,8 @@ TrainOutcome SegmentationTrainer::fit() {
         fmt::format("epoch {:>4}/{} loss {:.4f} lr {:.6g} {:.2f} samples/s {:.1f} s "
                     "elapsed {} eta(max) {}",
                     epoch, options_.max_epochs, epoch_stats.loss, record.learning_rate,
-                    samples_per_epoch / seconds, seconds,
-                    format_duration(seconds_since(run_start)), format_duration(eta)));
+                    samples_per_epoch / seconds, seconds, format_duration(seconds_since(run_start)),
+                    format_duration(eta)));
 
     bool stop = false;
     if (is_eval_epoch(epoch, options_.start_eval_at, options_.evaluate_every)) {

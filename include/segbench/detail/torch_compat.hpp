@@ -32,7 +32,8 @@ auto optimizer_state_key(const TensorT& param) {
 /// set_cpu_enabled / set_enabled and set_autocast_{cpu,gpu}_dtype up to 2.3;
 /// set_autocast_enabled / set_autocast_dtype(device, ...) from 2.4, where the old names are
 /// deprecated.
-inline void set_autocast(at::DeviceType device, bool enabled, at::ScalarType dtype = at::kBFloat16) {
+inline void set_autocast(at::DeviceType device, bool enabled,
+                         at::ScalarType dtype = at::kBFloat16) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
   at::autocast::set_autocast_dtype(device, dtype);
   at::autocast::set_autocast_enabled(device, enabled);

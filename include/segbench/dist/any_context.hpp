@@ -67,28 +67,20 @@ class AnyContext {
     std::string backend_name() const { return context->backend_name(); }
     void allreduce_sum(at::Tensor& t) { context->allreduce_sum(t); }
     double allreduce_sum(double v) { return context->allreduce_sum(v); }
-    PendingCollective allreduce_sum_async(at::Tensor& t)
-      requires requires(C& c, at::Tensor& x) { c.allreduce_sum_async(x); }
-    {
-      return context->allreduce_sum_async(t);
+    PendingCollective allreduce_sum_async(at::Tensor& t) requires requires(C& c, at::Tensor& x) {
+      c.allreduce_sum_async(x);
     }
+    { return context->allreduce_sum_async(t); }
     void broadcast(at::Tensor& t, int root) { context->broadcast(t, root); }
     void barrier() { context->barrier(); }
-    void preflight()
-      requires requires(C& c) { c.preflight(); }
-    {
-      context->preflight();
+    void preflight() requires requires(C& c) { c.preflight(); }
+    { context->preflight(); }
+    void check_same_config(std::uint64_t hash) requires requires(C& c, std::uint64_t h) {
+      c.check_same_config(h);
     }
-    void check_same_config(std::uint64_t hash)
-      requires requires(C& c, std::uint64_t h) { c.check_same_config(h); }
-    {
-      context->check_same_config(hash);
-    }
-    auto subgroup(int group_size)
-      requires requires(C& c, int n) { c.subgroup(n); }
-    {
-      return context->subgroup(group_size);
-    }
+    { context->check_same_config(hash); }
+    auto subgroup(int group_size) requires requires(C& c, int n) { c.subgroup(n); }
+    { return context->subgroup(group_size); }
   };
   struct Interface {
     virtual ~Interface() = default;

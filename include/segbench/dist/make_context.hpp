@@ -10,9 +10,12 @@
 namespace segbench {
 
 struct ContextOptions {
-  /// auto: none for a world of one; mpi under mpirun/PMIx when built with MPI; else gloo.
-  std::string backend = "auto";      ///< auto | none | gloo | mpi
+  /// auto: none for a world of one; nccl when the model is on a GPU and the build has NCCL;
+  /// mpi under mpirun/PMIx when built with MPI; else gloo.
+  std::string backend = "auto";      ///< auto | none | gloo | mpi | nccl
   std::chrono::seconds timeout{60};  ///< rendezvous and collective timeout (dead-rank bound)
+  /// The GPU this rank trains on, or -1 for the CPU: auto picks NCCL for a CUDA model.
+  int cuda_device = -1;
 };
 
 /// The backend `auto` resolves to for this environment.

@@ -82,9 +82,9 @@ inline int64_t global_samples_per_epoch(std::size_t dataset_size, const Batching
 /// model must hold the same weights on every rank (DataParallelRun::broadcast).
 template <Model M, Dataset TrainSet, Dataset ValidationSet, class Loss, QualityTarget Q,
           DistributedContext C>
-  requires std::is_invocable_r_v<at::Tensor, Loss&, const at::Tensor&, const at::Tensor&>
-TrainOutcome train(M& model, const TrainSet& train_set, const ValidationSet& validation_set,
-                   Loss loss, Q& target, C& ctx, TrainingPlan plan) {
+requires std::is_invocable_r_v<at::Tensor, Loss&, const at::Tensor&, const at::Tensor&> TrainOutcome
+train(M& model, const TrainSet& train_set, const ValidationSet& validation_set, Loss loss,
+      Q& target, C& ctx, TrainingPlan plan) {
   SEGBENCH_CHECK(plan.optimizer && plan.schedule && plan.score_case && plan.log && plan.log_rules,
                  ConfigError,
                  "train: the plan needs an optimizer, a schedule, score_case, a log and log rules");

@@ -1,7 +1,7 @@
 #include "segbench/recipes/brats/config.hpp"
 
-#include "segbench/recipes/common/cli.hpp"
 #include "segbench/error.hpp"
+#include "segbench/recipes/common/cli.hpp"
 
 namespace segbench {
 

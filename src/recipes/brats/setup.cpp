@@ -8,16 +8,16 @@
 #include <iostream>
 
 #include "segbench/data/brats_split.hpp"
+#include "segbench/detail/torch_compat.hpp"
 #include "segbench/error.hpp"
 #include "segbench/inference/slice_inference.hpp"
+#include "segbench/log/mllog_keys.hpp"
+#include "segbench/log/mllog_rules.hpp"
 #include "segbench/losses/nnunet_loss.hpp"
 #include "segbench/metrics/brats_dice.hpp"
 #include "segbench/models/unet2d.hpp"
-#include "segbench/detail/torch_compat.hpp"
-#include "segbench/log/mllog_keys.hpp"
-#include "segbench/log/mllog_rules.hpp"
-#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/brats/events.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/train/epoch_lr_policy.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/transforms/layout_2d.hpp"
@@ -87,8 +87,7 @@ void log_brats_init(mllog::Logger& log, const BratsConfig& c, const DataParallel
                    static_cast<int64_t>(data.validation.size()));
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_brats_optimizer(const BratsConfig& c,
-                                                              Unet2D& model) {
+std::unique_ptr<torch::optim::Optimizer> make_brats_optimizer(const BratsConfig& c, Unet2D& model) {
   return make_optimizer({.name = c.optimizer,
                          .learning_rate = c.learning_rate,
                          .weight_decay = c.weight_decay,

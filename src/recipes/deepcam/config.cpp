@@ -2,8 +2,8 @@
 
 #include <fmt/ranges.h>
 
-#include "segbench/recipes/common/cli.hpp"
 #include "segbench/error.hpp"
+#include "segbench/recipes/common/cli.hpp"
 
 namespace segbench {
 

@@ -6,13 +6,13 @@
 #include <iostream>
 
 #include "segbench/data/cam5_dataset.hpp"
-#include "segbench/error.hpp"
-#include "segbench/losses/deepcam_ce.hpp"
 #include "segbench/dist/gradient_sync.hpp"
+#include "segbench/error.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
-#include "segbench/recipes/common/run_options.hpp"
+#include "segbench/losses/deepcam_ce.hpp"
 #include "segbench/models/module_size.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/deepcam/events.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 
@@ -47,9 +47,8 @@ StepLrScheduleOptions deepcam_lr_options(const DeepcamConfig& c) {
 }
 
 DeepLabV3PlusOptions deepcam_model_options(const DeepcamConfig& c) {
-  return DeepLabV3PlusOptions{.in_channels = static_cast<int64_t>(c.channels.size()),
-                              .n_classes = 3,
-                              .width = c.width};
+  return DeepLabV3PlusOptions{
+      .in_channels = static_cast<int64_t>(c.channels.size()), .n_classes = 3, .width = c.width};
 }
 
 DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& c,
@@ -76,17 +75,16 @@ std::vector<std::pair<std::string, std::string>> deepcam_dry_run_facts(const Dee
   const int64_t first = run.env().rank / c.batchnorm_group_size * c.batchnorm_group_size;
   return {{"batchnorm layers", std::to_string(model->batch_norm_count())},
           {"parameters", std::to_string(count_parameters(*model))},
-          {"batchnorm statistics",
-           c.batchnorm_group_size == 1
-               ? std::string("per rank")
-               : fmt::format("synchronised over ranks {}-{}", first,
-                             first + c.batchnorm_group_size - 1)}};
+          {"batchnorm statistics", c.batchnorm_group_size == 1
+                                       ? std::string("per rank")
+                                       : fmt::format("synchronised over ranks {}-{}", first,
+                                                     first + c.batchnorm_group_size - 1)}};
 }
 
 void set_deepcam_batchnorm_groups(const DeepcamConfig& c, AnyContext& ctx, DeepLabV3Plus& model) {
   if (c.batchnorm_group_size <= 1) return;
-  model->set_batchnorm_group(std::make_shared<AnyContext>(
-      batchnorm_group(ctx, static_cast<int>(c.batchnorm_group_size))));
+  model->set_batchnorm_group(
+      std::make_shared<AnyContext>(batchnorm_group(ctx, static_cast<int>(c.batchnorm_group_size))));
 }
 
 AnyContext batchnorm_group(AnyContext& ctx, int group_size) {

@@ -7,8 +7,8 @@
 #include <iostream>
 #include <string_view>
 
-#include "segbench/recipes/common/cli.hpp"
 #include "segbench/error.hpp"
+#include "segbench/recipes/common/cli.hpp"
 
 namespace segbench {
 

@@ -6,9 +6,9 @@
 #include "segbench/inference/sliding_window.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
-#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/losses/dice_ce.hpp"
 #include "segbench/metrics/dice.hpp"
+#include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/unet3d/events.hpp"
 #include "segbench/train/lr_schedule.hpp"
 #include "segbench/train/optimizer_factory.hpp"
@@ -91,9 +91,9 @@ TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Une
   o.start_eval_at =
       cfg.start_eval_at > 0 ? cfg.start_eval_at : default_start_eval_at(samples_per_epoch);
   o.ga_steps = cfg.ga_steps;
-  o.run_start_events = unet3d_run_start_events(
-      cfg, static_cast<int64_t>(data.train.size()), static_cast<int64_t>(data.validation.size()),
-      samples_per_epoch, world);
+  o.run_start_events = unet3d_run_start_events(cfg, static_cast<int64_t>(data.train.size()),
+                                               static_cast<int64_t>(data.validation.size()),
+                                               samples_per_epoch, world);
   // The reference's divergence rule: an evaluation below 1e-6 ends the run.
   o.abort_rule = [](const EvalResult& r) -> std::optional<std::string> {
     if (r.quality >= 1e-6) return std::nullopt;

@@ -2,8 +2,8 @@
 // and the stop signals.
 #include "catch_torch.hpp"
 
-#include <torch/nn/modules/linear.h>
 #include <torch/cuda.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/utils.h>
 
 #include <csignal>

@@ -100,8 +100,7 @@ static_assert(DistributedContext<MpiContext>);
 static_assert(!DistributedContext<ContextWithoutBarrier>);
 static_assert(Trainer<SegmentationTrainer> && !Trainer<TrainerWithoutFit>);
 
-TEST_CASE("the library's types satisfy the five concepts (checked at compile time)",
-          "[trainer]") {
+TEST_CASE("the library's types satisfy the five concepts (checked at compile time)", "[trainer]") {
   // The static_asserts above are the test; this case records that the file was compiled in.
   CHECK(Dataset<MinimalDataset>);
   CHECK_FALSE(Dataset<DatasetWithoutCaseId>);

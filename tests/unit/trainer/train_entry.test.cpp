@@ -66,7 +66,8 @@ TrainingPlan make_plan(PixelNet& net, torch::optim::Optimizer& optimizer, mllog:
   plan.batching = {.batch_size = 2};
   plan.score_case = [net](const Sample& s) mutable {
     const at::Tensor prediction = net->forward(s.image.unsqueeze(0)).argmax(1);
-    const double accuracy = prediction.eq(s.label.to(at::kLong)).to(at::kDouble).mean().item<double>();
+    const double accuracy =
+        prediction.eq(s.label.to(at::kLong)).to(at::kDouble).mean().item<double>();
     return CaseScore{{accuracy}, 1.0 - accuracy};
   };
   plan.log = &log;
@@ -98,7 +99,7 @@ TEST_CASE("train() runs a research code's own types until its target says stop",
   CHECK(outcome.status == RunStatus::success);
   CHECK(outcome.epochs_run == 3);
   CHECK(target.aggregations == 3);
-  CHECK(target.cases == 8);  // every validation case scored once per evaluation
+  CHECK(target.cases == 8);                   // every validation case scored once per evaluation
   CHECK(outcome.samples_trained == 3 * 8.0);  // 4 batches of 2 per epoch
   CHECK_FALSE(at::equal(before, net->conv->weight));
   CHECK(outcome.last_quality > 0.0);
@@ -141,8 +142,7 @@ TEST_CASE("train() refuses an incomplete plan", "[trainer]") {
   REQUIRE_THROWS_AS(train(net, data, data, pixel_ce, target, ctx, plan), ConfigError);
 }
 
-TEST_CASE("evaluate_sharded: shards in array_split order, loss averaged over cases",
-          "[trainer]") {
+TEST_CASE("evaluate_sharded: shards in array_split order, loss averaged over cases", "[trainer]") {
   CHECK(contiguous_shard(10, 0, 3) == std::pair<std::size_t, std::size_t>{0, 4});
   CHECK(contiguous_shard(10, 1, 3) == std::pair<std::size_t, std::size_t>{4, 7});
   CHECK(contiguous_shard(10, 2, 3) == std::pair<std::size_t, std::size_t>{7, 10});

@@ -113,8 +113,8 @@ TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") 
   o.max_epochs = 10;
   o.start_eval_at = 2;
   o.evaluate_every = 3;
-  f.schedule = std::make_shared<EpochLrSchedule>(
-      EpochLrScheduleOptions{.base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2, .decay_epochs = {}});
+  f.schedule = std::make_shared<EpochLrSchedule>(EpochLrScheduleOptions{
+      .base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2, .decay_epochs = {}});
   const TrainOutcome outcome = f.fit(o);
   CHECK(outcome.status == RunStatus::success);
   CHECK(outcome.epochs_run == 5);
@@ -132,8 +132,7 @@ TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") 
   CHECK(f.mllog_text.str().find("\"current_lr\":0.0055") != std::string::npos);
 }
 
-TEST_CASE("trainer aborts on the abort rule, a NaN quality, and when epochs run out",
-          "[trainer]") {
+TEST_CASE("trainer aborts on the abort rule, a NaN quality, and when epochs run out", "[trainer]") {
   at::set_num_threads(1);
   {
     Fixture f;
@@ -259,8 +258,8 @@ TEST_CASE("the schedule object sets the rate of every optimizer step and sees ev
   f.fit(o);
   // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs, each asked with the
   // epoch it belongs to (the rate is also set at each epoch's start).
-  const std::vector<std::pair<int64_t, int64_t>> expected = {
-      {1, 0}, {1, 0}, {1, 1}, {2, 2}, {2, 2}, {2, 3}, {3, 4}, {3, 4}, {3, 5}};
+  const std::vector<std::pair<int64_t, int64_t>> expected = {{1, 0}, {1, 0}, {1, 1}, {2, 2}, {2, 2},
+                                                             {2, 3}, {3, 4}, {3, 4}, {3, 5}};
   CHECK(schedule->asked == expected);
   CHECK(learning_rate(*f.optimizer) == Approx(0.006));
   CHECK(schedule->observed == std::vector<double>{0.1, 0.2, 0.3});

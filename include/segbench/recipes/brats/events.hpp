@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "segbench/recipes/brats/config.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/run_shape.hpp"
+#include "segbench/recipes/brats/config.hpp"
 
 namespace segbench {
 

@@ -53,7 +53,7 @@ struct DeepcamConfig {
   int64_t batchnorm_group_size = 1;
 
   // Runtime.
-  int64_t num_workers = 1;  ///< loader threads (reference: min(max_inter_threads, batch))
+  int64_t num_workers = 1;      ///< loader threads (reference: min(max_inter_threads, batch))
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
   std::string dist = "auto";
   int64_t dist_timeout = 60;

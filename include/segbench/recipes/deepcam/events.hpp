@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "segbench/recipes/deepcam/config.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/run_shape.hpp"
+#include "segbench/recipes/deepcam/config.hpp"
 
 namespace segbench {
 

@@ -57,8 +57,8 @@ struct Unet3dConfig {
 
   // Distributed (ranks come from the launcher: Slurm, mpirun, torchrun-style env).
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
-  std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
-  int64_t dist_timeout = 60;  ///< seconds: a dead or missing rank fails the others within it
+  std::string dist = "auto";    ///< auto | none | gloo | mpi | nccl
+  int64_t dist_timeout = 60;    ///< seconds: a dead or missing rank fails the others within it
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
 
   // Reproducibility and runtime.

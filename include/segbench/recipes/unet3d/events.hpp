@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/run_shape.hpp"
+#include "segbench/recipes/unet3d/config.hpp"
 
 namespace segbench {
 

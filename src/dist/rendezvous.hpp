@@ -1,0 +1,52 @@
+// What the c10d contexts (Gloo, NCCL) share: the TCP rendezvous store served by rank 0, the
+// wrapping of c10d failures into DistributedErrors that name the rank, and the lost-rank
+// check-in after a failed collective. Private to src/dist (c10d headers).
+#pragma once
+
+#include <c10/util/intrusive_ptr.h>
+#include <fmt/format.h>
+#include <torch/csrc/distributed/c10d/Store.hpp>
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "segbench/error.hpp"
+
+namespace segbench {
+
+/// Checks rank/world/address/port/timeout (ConfigError naming `backend` and the rank), then
+/// starts (rank 0) or connects to (others) the TCP store at master_addr:master_port.
+/// DistributedError with a hint when that fails.
+c10::intrusive_ptr<c10d::Store> connect_rendezvous_store(std::string_view backend, int rank,
+                                                         int world, const std::string& master_addr,
+                                                         int master_port,
+                                                         std::chrono::seconds timeout);
+
+namespace detail {
+
+/// The message of a c10d or standard exception, without a C++ backtrace.
+std::string error_reason(const std::exception& e);
+
+/// Runs one c10d call; any failure becomes a DistributedError naming rank, step and a hint.
+template <class Fn>
+void guarded(std::string_view who, std::string_view operation, std::string_view hint, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw DistributedError(
+        fmt::format("{}: {} failed ({}): {}", who, operation, hint, error_reason(e)));
+  }
+}
+
+/// After a collective failed: every surviving rank checks in under a fresh key of the store;
+/// ranks that do not check in within 3 s are reported as lost (exited, crashed or hung). If
+/// the store itself is gone, rank 0 (its host) is the lost one. Ranks are reported as job
+/// ranks (first_rank + group rank).
+std::string lost_ranks(c10d::Store& store, int rank, int world, int first_rank, int failure);
+
+}  // namespace detail
+}  // namespace segbench
