@@ -56,7 +56,6 @@ RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29533 "$BUILD/examples/une
 
 step "step throughput at reference shapes (fp32 and bf16 autocast)"
 "$BUILD/bench/gpu_step_bench" cuda 1 10 || status=$?
-"$BUILD/bench/gpu_step_bench" cpu 0.25 2 || status=$?
 
 step "done: exit $status"
 exit $status

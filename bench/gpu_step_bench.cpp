@@ -56,7 +56,7 @@ void report(const char* model, const std::string& shape, int64_t batch, double f
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace segbench;
   const c10::Device device = resolve_device(argc > 1 ? argv[1] : "auto", 0);
   const double scale = argc > 2 ? std::atof(argv[2]) : 1.0;
@@ -65,16 +65,16 @@ int main(int argc, char** argv) {
   fmt::print("device {} scale {} steps {}\n", device.str(), scale, steps);
   const auto with_precision = [&](bool bf16, const std::function<void()>& step) {
     return [=] {
-      detail::set_autocast(device.type(), bf16);
+      segbench::detail::set_autocast(device.type(), bf16);
       step();
-      detail::set_autocast(device.type(), false);
+      segbench::detail::set_autocast(device.type(), false);
     };
   };
   torch::manual_seed(0);
   const auto on = at::TensorOptions(device);
 
   {  // 3D U-Net, reference: batch 2 of 1×128³
-    const int64_t s = scaled(128, scale, 16), batch = 2;
+    const int64_t s = scaled(128, scale, 32), batch = 2;
     Unet3D model;
     model->to(device);
     torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.8).momentum(0.9));
@@ -122,4 +122,13 @@ int main(int argc, char** argv) {
            seconds_per_step(device, steps, with_precision(true, step)));
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "gpu_step_bench: error: {}\n", e.what());
+    return 2;
+  }
 }

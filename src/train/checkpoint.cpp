@@ -5,6 +5,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/archive.h>
 
+
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 
@@ -54,8 +55,13 @@ CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Mo
                  "checkpoint {} does not exist", path.string());
   CheckpointState state;
   try {
+    // Tensors are read onto the model's device, whatever device wrote them (a checkpoint of
+    // a GPU run resumes on the CPU and the other way round).
+    const auto parameters = model.parameters();
+    c10::optional<c10::Device> device;  // c10::optional: std::optional in 2.x, its own in 1.13
+    if (!parameters.empty()) device = parameters.front().device();
     torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
+    archive.load_from(path.string(), device);
     at::Tensor version;
     archive.read("format_version", version);
     SEGBENCH_CHECK(version.item<int64_t>() == kFormatVersion, TrainingError,
