@@ -11,6 +11,7 @@
 #include <segbench/run/run_main.hpp>
 #include <segbench/train/learning_rate_schedule.hpp>
 #include <segbench/train/train.hpp>
+#include <segbench/version.hpp>
 
 #include <iostream>
 #include <random>
@@ -78,22 +79,24 @@ double foreground_dice(const at::Tensor& logits, const at::Tensor& label) {
 }
 }  // namespace
 
+static_assert(SEGBENCH_VERSION_MAJOR >= 0,
+              "segbench/version.hpp reachable installed and as a subproject");
+
 int main(int argc, char** argv) {
   return segbench::run_driver("shapes", [&] {
     const std::filesystem::path log_dir = argc > 1 ? argv[1] : "";
     const double lr = 3e-3, target_dice = 0.9;
     const nlohmann::json config = {{"side", kSide}, {"lr", lr}, {"target", target_dice}};
-    segbench::DataParallelRun run("shapes", {.seed = 7}, config);  // one seed for all ranks
+    segbench::DataParallelRun run("shapes", {.seed = 7}, config);
     ShapeNet model;
     segbench::AnyContext& ctx = run.connect();
     run.place_model(*model);
-    segbench::mllog::Logger& log = run.open_log(log_dir.empty() ? log_dir : log_dir / "shapes.log");
+    run.open_log(log_dir.empty() ? log_dir : log_dir / "shapes.log");
     const Shapes train_set{384, 1}, validation_set{64, 2};
     MeanForegroundDice target{target_dice};
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(lr));
 
-    segbench::TrainingPlan plan;
-    plan.device = run.device();  // where place_model put the model (auto: a GPU if there is one)
+    segbench::TrainingPlan plan = run.make_plan();  // device, log, seed, progress, signals
     plan.optimizer = &adam;
     plan.schedule = std::make_shared<segbench::ConstantLearningRate>(lr);
     plan.batching.batch_size = 16 / ctx.world_size();  // per rank: global batch 16 on 1, 2, 4
@@ -102,11 +105,8 @@ int main(int argc, char** argv) {
       return segbench::CaseScore{{foreground_dice(logits, label)},
                                  loss(logits, label).item<double>()};
     };
-    plan.log = &log;
     plan.log_rules = segbench::mllog::training_rules();
     plan.options.max_epochs = 20;
-    plan.options.seed = run.seed();
-    plan.options.progress = &std::cerr;
     const segbench::TrainOutcome outcome =
         segbench::train(model, train_set, validation_set, loss, target, ctx, std::move(plan));
     return run.finish(outcome, fmt::format("foreground Dice {:.4f} (target {})",

@@ -1,6 +1,8 @@
 #include "segbench/run/data_parallel_run.hpp"
 
 #include <ATen/Parallel.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/tensor.h>
 #include <fmt/core.h>
 #include <torch/nn/module.h>
 #include <torch/utils.h>
@@ -13,6 +15,7 @@
 #include "segbench/run/device.hpp"
 #include "segbench/run/run_environment.hpp"
 #include "segbench/train/stop_signal.hpp"
+#include "segbench/train/train.hpp"
 
 namespace segbench {
 
@@ -55,6 +58,13 @@ AnyContext& DataParallelRun::connect() {
   const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds),
                             device_.is_cuda() ? device_.index() : -1};
   context_.emplace(make_context(dist, env_));
+  if (options_.seed < 0 && context_->world_size() > 1) {
+    // A drawn seed is rank 0's for every rank (each rank drew its own in the constructor).
+    at::Tensor shared = at::tensor({seed_}, at::kLong);
+    context_->broadcast(shared, 0);
+    seed_ = shared.item<int64_t>();
+    torch::manual_seed(static_cast<uint64_t>(seed_));
+  }
   context_->check_same_config(std::hash<std::string>{}(config_.dump()) ^
                               static_cast<uint64_t>(seed_));
   return *context_;
@@ -95,6 +105,17 @@ RunShape DataParallelRun::shape() const {
 
 std::function<bool()> DataParallelRun::stop_signals() const {
   return install_stop_signals();
+}
+
+TrainingPlan DataParallelRun::make_plan() {
+  TrainingPlan plan;
+  plan.device = device_;
+  plan.grad_sync = grad_sync();
+  plan.log = &log();
+  plan.options.seed = seed_;
+  plan.options.progress = &std::cerr;
+  plan.options.stop_requested = stop_signals();
+  return plan;
 }
 
 int DataParallelRun::finish(const TrainOutcome& outcome, const std::string& details) {

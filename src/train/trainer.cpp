@@ -189,8 +189,9 @@ TrainOutcome SegmentationTrainer::fit() {
       }
       std::string classes;
       for (double s : result.class_scores) classes += fmt::format(" {:.4f}", s);
+      if (!classes.empty()) classes = fmt::format(" per-class [{} ]", classes);
       report(
-          fmt::format("  eval epoch {:>4}: {} {:.4f} (target {}) per-class [{} ] loss "
+          fmt::format("  eval epoch {:>4}: {} {:.4f} (target {}){} loss "
                       "{:.4f} cases {} {:.1f} s",
                       epoch, loop_.target.name, result.quality, loop_.target.target, classes,
                       result.loss, result.cases, seconds_since(eval_begin)));

@@ -44,7 +44,7 @@ port=$((29900 + RANDOM % 90))
 pids=()
 for r in 0 1; do
   RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$DRIVER" --preset demo \
-    --seed 3 --threads 1 --data_dir "$WORK/2d" --max_epochs 1 --log_dir "$WORK/r2" \
+    --seed -1 --threads 1 --data_dir "$WORK/2d" --max_epochs 1 --log_dir "$WORK/r2" \
     > "$WORK/rank$r.txt" 2>&1 &
   pids+=($!)
 done

@@ -29,6 +29,10 @@ class Module;
 }
 
 namespace segbench {
+struct TrainingPlan;
+}
+
+namespace segbench {
 
 /// The runtime flags every run takes (a recipe's CLI fills them).
 struct RunOptions {
@@ -68,7 +72,8 @@ class DataParallelRun {
   int print_dry_run(const std::vector<std::pair<std::string, std::string>>& facts) const;
 
   /// Creates the context (rendezvous and pre-flight) and checks that every rank runs the same
-  /// configuration and seed. Throws DistributedError naming the rank that differs.
+  /// configuration and seed. Throws DistributedError naming the rank that differs. With a
+  /// random seed (-1) every rank takes rank 0's.
   AnyContext& connect();
   /// The context of connect().
   AnyContext& context();
@@ -83,6 +88,10 @@ class DataParallelRun {
   RunShape shape() const;
   /// SIGUSR1 / SIGTERM ask the run to stop after the current epoch (TrainerOptions).
   std::function<bool()> stop_signals() const;
+  /// A TrainingPlan with what the run decides filled in: device, gradient sync mode, the log
+  /// (open_log() first), seed, progress lines on stderr and the stop signals. The caller adds
+  /// the optimizer, schedule, batching, score_case, log rules and epochs.
+  TrainingPlan make_plan();
 
   /// Rank 0 prints `<name>: SUCCESS|ABORTED (<reason>) after N epochs, S s from run_start;
   /// <details>; W ranks (<backend>); MLLOG <path>` on stderr. Returns the exit code: 0 when

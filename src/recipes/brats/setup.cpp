@@ -108,8 +108,7 @@ CaseScore score_brats_volume(Unet2D& model, const Sample& sample, int64_t slices
 
 TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D model,
                              torch::optim::Optimizer& optimizer) {
-  TrainingPlan plan;
-  plan.device = run.device();
+  TrainingPlan plan = recipe_plan(c, run);
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<EpochLrPolicy>(EpochLrPolicyOptions{.type = c.scheduler,
                                                                        .base_lr = c.learning_rate,
@@ -134,11 +133,8 @@ TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D 
     segbench::detail::set_autocast(device, false);
     return {nnunet_deep_supervision_loss(outputs, layout_2d(labels))};
   };
-  plan.grad_sync = run.grad_sync();
-  plan.log = &run.log();
   plan.log_rules = mllog::training_rules_without_blocks();
 
-  plan.options = common_trainer_options(c, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = c.max_epochs;
   if (c.early_stopping) {

@@ -119,8 +119,7 @@ CaseScore score_deepcam_sample(DeepLabV3Plus& model, const Sample& sample,
 
 TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, DeepLabV3Plus model,
                                torch::optim::Optimizer& optimizer, const MeanIouTarget& target) {
-  TrainingPlan plan;
-  plan.device = run.device();
+  TrainingPlan plan = recipe_plan(c, run);
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<StepLrSchedule>(deepcam_lr_options(c));
   plan.batching = {.batch_size = static_cast<std::size_t>(c.local_batch_size),
@@ -133,11 +132,8 @@ TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, Dee
   };
   AnyContext& ctx = run.context();
   plan.end_of_epoch = [model, &ctx] { average_floating_tensors(model->buffers(), ctx); };
-  plan.grad_sync = run.grad_sync();
-  plan.log = &run.log();
   plan.log_rules = mllog::hpc_rules();
 
-  plan.options = common_trainer_options(c, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = c.max_epochs;
   o.ga_steps = c.gradient_accumulation_frequency;

@@ -60,8 +60,7 @@ CaseScore score_unet3d_case(Unet3D& model, const Sample& sample,
 
 TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Unet3D model,
                               torch::optim::Optimizer& optimizer, const Unet3dData& data) {
-  TrainingPlan plan;
-  plan.device = run.device();
+  TrainingPlan plan = recipe_plan(cfg, run);
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<EpochLrSchedule>(
       EpochLrScheduleOptions{cfg.learning_rate, cfg.init_learning_rate, cfg.lr_warmup_epochs,
@@ -76,14 +75,11 @@ TrainingPlan make_unet3d_plan(const Unet3dConfig& cfg, DataParallelRun& run, Une
   plan.score_case = [model, window](const Sample& sample) mutable {
     return score_unet3d_case(model, sample, window);
   };
-  plan.grad_sync = run.grad_sync();
-  plan.log = &run.log();
   plan.log_rules = mllog::training_rules();
 
   const int world = run.context().world_size();
   const int64_t samples_per_epoch =
       global_samples_per_epoch(data.train.size(), plan.batching, world);
-  plan.options = common_trainer_options(cfg, run);
   TrainerOptions& o = plan.options;
   o.max_epochs = cfg.epochs;
   o.evaluate_every =

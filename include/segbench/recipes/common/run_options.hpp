@@ -1,11 +1,9 @@
 // What the recipes share: a configuration's runtime flags as the run skeleton's RunOptions,
-// and the trainer options every recipe sets the same way.
+// and the plan every recipe starts from.
 #pragma once
 
-#include <iostream>
-
 #include "segbench/run/data_parallel_run.hpp"
-#include "segbench/train/trainer.hpp"
+#include "segbench/train/train.hpp"
 
 namespace segbench {
 
@@ -22,19 +20,15 @@ RunOptions run_options(const Config& c) {
   return o;
 }
 
-/// What every recipe's trainer options share: the run's seed, the checkpoint flags
-/// (--save_ckpt_path, --checkpoint_every, --load_ckpt_path), progress lines on stderr and
-/// the stop signals.
+/// A plan from the run (DataParallelRun::make_plan) with the checkpoint flags every recipe
+/// has: --save_ckpt_path, --checkpoint_every, --load_ckpt_path.
 template <class Config>
-TrainerOptions common_trainer_options(const Config& c, const DataParallelRun& run) {
-  TrainerOptions o;
-  o.seed = run.seed();
-  o.checkpoint_path = c.save_ckpt_path;
-  o.checkpoint_every = c.checkpoint_every;
-  o.resume_from = c.load_ckpt_path;
-  o.progress = &std::cerr;
-  o.stop_requested = run.stop_signals();
-  return o;
+TrainingPlan recipe_plan(const Config& c, DataParallelRun& run) {
+  TrainingPlan plan = run.make_plan();
+  plan.options.checkpoint_path = c.save_ckpt_path;
+  plan.options.checkpoint_every = c.checkpoint_every;
+  plan.options.resume_from = c.load_ckpt_path;
+  return plan;
 }
 
 }  // namespace segbench
