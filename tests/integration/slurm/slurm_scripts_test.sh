@@ -172,7 +172,7 @@ clear_record
 mkdir -p "$WORK/spool"
 cp "$SLURM_DIR/unet3d_kits19.sbatch" "$WORK/spool/slurm_script"
 run_job FAKE_SUBMITTED_COMMAND="$SLURM_DIR/unet3d_kits19.sbatch" SLURM_JOB_ID=4243 \
-  SEED=77 LOG_DIR="$WORK/explicit-logs" DIST=none SRUN_ARGS="--cpu-bind=cores --label" \
+  SEED=77 LOG_DIR="$WORK/explicit-logs" DIST=none DEVICE=cpu SRUN_ARGS="--cpu-bind=cores --label" \
   "$WORK/spool/slurm_script" --dry-run >"$WORK/job3.out" 2>&1 ||
   { cat "$WORK/job3.out" >&2; fail "spool copy of the wrapper failed"; }
 expect_in "show job 4243" "$FAKE_SLURM_RECORD/scontrol.log"
@@ -181,6 +181,8 @@ expect_in "3: seed: 77" "$WORK/job3.out"
 [ "$(sed -n 2,3p "$args" | tr '\n' ' ')" = "--cpu-bind=cores --label " ] || fail "SRUN_ARGS"
 [ "$(arg_after --seed "$args")" = 77 ] || fail "SEED not passed"
 [ "$(arg_after --dist "$args")" = none ] || fail "DIST not passed as --dist"
+[ "$(arg_after --device "$args")" = cpu ] || fail "DEVICE not passed as --device"
+expect_in "3: device: cpu" "$WORK/job3.out"
 [ "$(<"$WORK/explicit-logs/seed")" = 77 ] || fail "explicit LOG_DIR/seed"
 
 echo "== configuration errors name the setting"
