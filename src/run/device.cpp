@@ -1,6 +1,5 @@
 #include "segbench/run/device.hpp"
 
-#include <ATen/Context.h>
 #include <fmt/core.h>
 #include <torch/cuda.h>
 
@@ -10,10 +9,11 @@ namespace segbench {
 namespace {
 
 std::string why_no_cuda() {
-  if (!at::hasCUDA()) {
-    return "this build's LibTorch has no CUDA support (build with ./run.sh build cuda)";
-  }
-  return "no GPU is visible (CUDA_VISIBLE_DEVICES, driver?)";
+#ifdef SEGBENCH_HAVE_CUDA
+  return "this CUDA build sees no GPU (no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them)";
+#else
+  return "this build's LibTorch has no CUDA support (build with ./run.sh build cuda)";
+#endif
 }
 
 }  // namespace
