@@ -44,7 +44,7 @@ struct RunOptions {
   int64_t seed = -1;                         ///< -1: a random seed
   int64_t threads = 0;                       ///< torch intra-op threads; 0: torch's default
   bool dry_run = false;
-  std::string platform;  ///< MLPerf submission_platform; "" = derived from the run's shape
+  std::string platform{};  ///< MLPerf submission_platform; "" = derived from the run's shape
 };
 
 class DataParallelRun {

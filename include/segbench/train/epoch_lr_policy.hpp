@@ -14,10 +14,10 @@ namespace segbench {
 struct EpochLrPolicyOptions {
   std::string type = "none";  ///< none | multistep | cosine | plateau
   double base_lr = 1e-3;
-  std::vector<int64_t> milestones;  ///< multistep, in epochs
-  double factor = 0.3;              ///< multistep and plateau
-  int64_t max_epochs = 1;           ///< cosine period
-  int64_t patience = 70;            ///< plateau: evaluations without improvement tolerated
+  std::vector<int64_t> milestones{};  ///< multistep, in epochs
+  double factor = 0.3;                ///< multistep and plateau
+  int64_t max_epochs = 1;             ///< cosine period
+  int64_t patience = 70;              ///< plateau: evaluations without improvement tolerated
 };
 
 class EpochLrPolicy final : public LearningRateSchedule {

@@ -9,11 +9,11 @@
 namespace segbench {
 
 struct EpochLrScheduleOptions {
-  double base_lr = 1.0;               ///< --learning_rate
-  double init_lr = 1e-4;              ///< --init_learning_rate (warm-up start)
-  int64_t warmup_epochs = 0;          ///< --lr_warmup_epochs
-  std::vector<int64_t> decay_epochs;  ///< --lr_decay_epochs (MultiStepLR milestones)
-  double decay_factor = 1.0;          ///< --lr_decay_factor
+  double base_lr = 1.0;                 ///< --learning_rate
+  double init_lr = 1e-4;                ///< --init_learning_rate (warm-up start)
+  int64_t warmup_epochs = 0;            ///< --lr_warmup_epochs
+  std::vector<int64_t> decay_epochs{};  ///< --lr_decay_epochs (MultiStepLR milestones)
+  double decay_factor = 1.0;            ///< --lr_decay_factor
 };
 
 /// Learning rate in force during (1-based) epoch `epoch`: linear warm-up

@@ -33,7 +33,7 @@ namespace segbench {
 struct BatchingOptions {
   std::size_t batch_size = 1;  ///< per rank
   int num_workers = 0;         ///< loader threads (0: load in the training thread)
-  TransformFn transform;       ///< per-sample augmentation; empty: none
+  TransformFn transform{};     ///< per-sample augmentation; empty: none
   bool shuffle = true;
   bool drop_last = true;
   /// What one batch counts as in the throughput figures (0: batch_size), e.g. the 2-D slices

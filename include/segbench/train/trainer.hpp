@@ -36,10 +36,11 @@ namespace segbench {
 
 /// One evaluation over the validation set of all ranks.
 struct EvalResult {
-  double quality = 0.0;              ///< the metric compared with the target (mean Dice, IoU)
-  double loss = 0.0;                 ///< mean evaluation loss per case
-  std::vector<double> class_scores;  ///< per class (e.g. kidney, tumour), when the target has them
-  int64_t cases = 0;                 ///< cases evaluated across all ranks
+  double quality = 0.0;  ///< the metric compared with the target (mean Dice, IoU)
+  double loss = 0.0;     ///< mean evaluation loss per case
+  std::vector<double>
+      class_scores{};  ///< per class (e.g. kidney, tumour), when the target has them
+  int64_t cases = 0;   ///< cases evaluated across all ranks
 };
 
 /// What one training iteration returns: the loss to back-propagate and, when the run logs it,
