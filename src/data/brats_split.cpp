@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "segbench/random/numpy_random.hpp"
 #include "segbench/error.hpp"
+#include "segbench/random/numpy_random.hpp"
 
 namespace segbench {
 

@@ -8,19 +8,14 @@
 
 #include <ATen/ops/empty.h>
 #include <ATen/ops/ones.h>
-#include <ATen/ops/zeros.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <chrono>
-#include <cstring>
-#include <exception>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -110,16 +105,8 @@ GlooContext GlooContext::subgroup(int group_size) {
 
 template <class Fn>
 void GlooContext::collective(std::string_view operation, Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string lost =
-        detail::lost_ranks(*impl_->store, rank_, world_, impl_->first_rank, impl_->failures++);
-    throw DistributedError(
-        fmt::format("{}: {} failed: {}: {}", who(), operation, lost, detail::error_reason(e)));
-  }
+  detail::run_collective(who(), operation, *impl_->store, rank_, world_, impl_->first_rank,
+                         impl_->failures, std::forward<Fn>(fn));
 }
 
 void GlooContext::allreduce_sum(at::Tensor& tensor) {

@@ -5,7 +5,6 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -33,6 +32,20 @@ struct NcclContext::Impl {
   int failures = 0;
   int subgroups = 0;
 };
+
+namespace {
+
+// NCCL reduces dense CUDA memory: a CPU or non-contiguous tensor goes through a copy on `device`.
+template <class Fn>
+void on_gpu(at::Tensor& tensor, const at::Device& device, Fn&& fn) {
+  const bool staged = !tensor.is_cuda() || !tensor.is_contiguous();
+  at::Tensor dense = staged ? tensor.to(device).contiguous() : tensor;
+  std::vector<at::Tensor> tensors{dense};
+  fn(tensors);
+  if (staged) tensor.copy_(dense);
+}
+
+}  // namespace
 
 NcclContext::NcclContext(int rank, int world, int local_rank, std::unique_ptr<Impl> impl)
     : rank_(rank), world_(world), local_rank_(local_rank), impl_(std::move(impl)) {}
@@ -85,27 +98,17 @@ NcclContext NcclContext::subgroup(int group_size) {
 
 template <class Fn>
 void NcclContext::collective(std::string_view operation, Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string lost =
-        detail::lost_ranks(*impl_->store, rank_, world_, impl_->first_rank, impl_->failures++);
-    throw DistributedError(
-        fmt::format("{}: {} failed: {}: {}", who(), operation, lost, detail::error_reason(e)));
-  }
+  detail::run_collective(who(), operation, *impl_->store, rank_, world_, impl_->first_rank,
+                         impl_->failures, std::forward<Fn>(fn));
 }
 
 void NcclContext::allreduce_sum(at::Tensor& tensor) {
   SEGBENCH_CHECK(tensor.defined(), DistributedError, "{}: allreduce of an undefined tensor", who());
-  const bool staged = !tensor.is_cuda() || !tensor.is_contiguous();
-  at::Tensor on_gpu = staged ? tensor.to(impl_->device).contiguous() : tensor;
   collective("allreduce", [&] {
-    std::vector<at::Tensor> tensors{on_gpu};
-    impl_->group->allreduce(tensors, c10d::AllreduceOptions{})->wait();
+    on_gpu(tensor, impl_->device, [&](std::vector<at::Tensor>& tensors) {
+      impl_->group->allreduce(tensors, c10d::AllreduceOptions{})->wait();
+    });
   });
-  if (staged) tensor.copy_(on_gpu);
 }
 
 double NcclContext::allreduce_sum(double value) {
@@ -127,15 +130,13 @@ PendingCollective NcclContext::allreduce_sum_async(at::Tensor& tensor) {
 void NcclContext::broadcast(at::Tensor& tensor, int root) {
   SEGBENCH_CHECK(root >= 0 && root < world_, DistributedError,
                  "{}: broadcast root must be in [0, {}), found {}", who(), world_, root);
-  const bool staged = !tensor.is_cuda() || !tensor.is_contiguous();
-  at::Tensor on_gpu = staged ? tensor.to(impl_->device).contiguous() : tensor;
   collective(fmt::format("broadcast from rank {}", root), [&] {
-    std::vector<at::Tensor> tensors{on_gpu};
-    c10d::BroadcastOptions options;
-    options.rootRank = root;
-    impl_->group->broadcast(tensors, options)->wait();
+    on_gpu(tensor, impl_->device, [&](std::vector<at::Tensor>& tensors) {
+      c10d::BroadcastOptions options;
+      options.rootRank = root;
+      impl_->group->broadcast(tensors, options)->wait();
+    });
   });
-  if (staged) tensor.copy_(on_gpu);
 }
 
 void NcclContext::barrier() {

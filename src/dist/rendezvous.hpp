@@ -48,5 +48,21 @@ void guarded(std::string_view who, std::string_view operation, std::string_view 
 /// ranks (first_rank + group rank).
 std::string lost_ranks(c10d::Store& store, int rank, int world, int first_rank, int failure);
 
+/// Runs one collective of a c10d context; a failure becomes a DistributedError that names the
+/// lost rank(s). `failures` counts the context's failed collectives (fresh check-in keys).
+template <class Fn>
+void run_collective(std::string_view who, std::string_view operation, c10d::Store& store, int rank,
+                    int world, int first_rank, int& failures, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string lost = lost_ranks(store, rank, world, first_rank, failures++);
+    throw DistributedError(
+        fmt::format("{}: {} failed: {}: {}", who, operation, lost, error_reason(e)));
+  }
+}
+
 }  // namespace detail
 }  // namespace segbench

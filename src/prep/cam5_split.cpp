@@ -7,9 +7,9 @@
 #include <ostream>
 #include <system_error>
 
-#include "segbench/random/numpy_random.hpp"
 #include "segbench/error.hpp"
 #include "segbench/io/hdf5.hpp"
+#include "segbench/random/numpy_random.hpp"
 
 namespace segbench::prep {
 namespace {

@@ -2,7 +2,6 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/ops/tensor.h>
-#include <ATen/ops/tensor.h>
 #include <fmt/core.h>
 #include <torch/nn/module.h>
 #include <torch/utils.h>
@@ -18,6 +17,14 @@
 #include "segbench/train/train.hpp"
 
 namespace segbench {
+namespace {
+
+ContextOptions context_options(const RunOptions& options, const c10::Device& device) {
+  return {options.dist, std::chrono::seconds(options.dist_timeout_seconds),
+          device.is_cuda() ? device.index() : -1};
+}
+
+}  // namespace
 
 DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann::json config)
     : name_(std::move(name)), options_(std::move(options)), config_(std::move(config)) {
@@ -42,8 +49,7 @@ std::string DataParallelRun::platform() const {
 
 int DataParallelRun::print_dry_run(
     const std::vector<std::pair<std::string, std::string>>& facts) const {
-  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds),
-                            device_.is_cuda() ? device_.index() : -1};
+  const ContextOptions dist = context_options(options_, device_);
   fmt::print("{}\n", config_.dump(2));
   fmt::print("rank layout: world {} (backend {}), this process rank {} local rank {}\n",
              env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
@@ -55,8 +61,7 @@ int DataParallelRun::print_dry_run(
 
 AnyContext& DataParallelRun::connect() {
   SEGBENCH_CHECK(!context_, ConfigError, "{}: connect() called twice", name_);
-  const ContextOptions dist{options_.dist, std::chrono::seconds(options_.dist_timeout_seconds),
-                            device_.is_cuda() ? device_.index() : -1};
+  const ContextOptions dist = context_options(options_, device_);
   context_.emplace(make_context(dist, env_));
   if (options_.seed < 0 && context_->world_size() > 1) {
     // A drawn seed is rank 0's for every rank (each rank drew its own in the constructor).

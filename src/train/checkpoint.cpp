@@ -5,7 +5,6 @@
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/archive.h>
 
-
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 

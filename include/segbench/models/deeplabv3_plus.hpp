@@ -1,6 +1,6 @@
-// The DeepCAM network (fidelity §2.2): DeepLabv3+ with a modified aligned Xception encoder at output
-// stride 16, ASPP with image pooling, and a transposed-conv decoder. Module tier: include only
-// where modules are needed.
+// The DeepCAM network (fidelity §2.2): DeepLabv3+ with a modified aligned Xception encoder at
+// output stride 16, ASPP with image pooling, and a transposed-conv decoder. Module tier: include
+// only where modules are needed.
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,5 +1,6 @@
 // The data-parallel run skeleton: what every driver does around train(). It reads the launch
-// environment (Slurm, mpirun, torchrun-style variables), resolves the seed, prints the dry run,
+// environment (Slurm, mpirun, torchrun-style variables), resolves the device and the seed,
+// prints the dry run,
 // creates the distributed context and checks that every rank has the same configuration,
 // broadcasts the initial weights, opens the MLLOG on rank 0, installs the stop signals and
 // prints the summary line with the exit code. It knows no benchmark.
@@ -38,7 +39,7 @@ namespace segbench {
 struct RunOptions {
   /// auto: the local rank's GPU when CUDA is available, else the CPU | cpu | cuda | cuda:N
   std::string device = "auto";
-  std::string dist = "auto";  ///< auto | none | gloo | mpi
+  std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
   int64_t dist_timeout_seconds = 60;
   std::string grad_sync = "after_backward";  ///< after_backward | overlap
   int64_t seed = -1;                         ///< -1: a random seed
@@ -64,7 +65,7 @@ class DataParallelRun {
   /// Where the model, batches and evaluation run.
   c10::Device device() const { return device_; }
   GradientSyncMode grad_sync() const;
-  /// --submission_platform, or "<world>xCPU-<threads>thread".
+  /// --submission_platform, or "<world>xCPU-<threads>thread" (GPU on CUDA).
   std::string platform() const;
 
   /// Prints the configuration, the rank layout, the launcher, seed, platform and `facts`

@@ -1,4 +1,4 @@
-// What the trainer pulls training batches from; adapts any loader with
+// What the trainer pulls training batches from; DeviceBatchSource adapts any loader with
 // start_epoch(e) and next() -> optional<Batch>.
 #pragma once
 
@@ -18,24 +18,6 @@ class BatchSource {
   /// Fills the next batch of this epoch; false at the end of the epoch.
   virtual bool next(at::Tensor& image_NCDHW, at::Tensor& label_N1DHW) = 0;
   virtual std::size_t batches_per_epoch() const = 0;
-};
-
-template <class Loader>
-class LoaderBatchSource final : public BatchSource {
- public:
-  explicit LoaderBatchSource(Loader& loader) : loader_(loader) {}
-  void start_epoch(int64_t epoch) override { loader_.start_epoch(epoch); }
-  bool next(at::Tensor& image, at::Tensor& label) override {
-    auto batch = loader_.next();
-    if (!batch) return false;
-    image = std::move(batch->image_NCDHW);
-    label = std::move(batch->label_N1DHW);
-    return true;
-  }
-  std::size_t batches_per_epoch() const override { return loader_.batches_per_epoch(); }
-
- private:
-  Loader& loader_;
 };
 
 /// A loader's batches copied to `device` (no copy on the CPU). Pinned host memory and a

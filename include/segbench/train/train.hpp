@@ -79,7 +79,7 @@ inline int64_t global_samples_per_epoch(std::size_t dataset_size, const Batching
 
 /// Trains `model` on `train_set` until `target` is reached on `validation_set` (or the plan's
 /// epoch budget or stop rules end the run). Every rank calls it with its own context; the
-/// model must hold the same weights on every rank (DataParallelRun::broadcast).
+/// model must hold the same weights on every rank (DataParallelRun::place_model).
 template <Model M, Dataset TrainSet, Dataset ValidationSet, class Loss, QualityTarget Q,
           DistributedContext C>
 requires std::is_invocable_r_v<at::Tensor, Loss&, const at::Tensor&, const at::Tensor&> TrainOutcome

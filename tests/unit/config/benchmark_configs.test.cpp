@@ -2,9 +2,9 @@
 
 #include <vector>
 
+#include "segbench/error.hpp"
 #include "segbench/recipes/brats/config.hpp"
 #include "segbench/recipes/deepcam/config.hpp"
-#include "segbench/error.hpp"
 
 using namespace segbench;
 

@@ -2,9 +2,9 @@
 
 #include <vector>
 
-#include "segbench/run/run_environment.hpp"
-#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/error.hpp"
+#include "segbench/recipes/unet3d/config.hpp"
+#include "segbench/run/run_environment.hpp"
 
 using namespace segbench;
 

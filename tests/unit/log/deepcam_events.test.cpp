@@ -2,9 +2,9 @@
 
 #include <sstream>
 
+#include "segbench/log/mllog_keys.hpp"
 #include "segbench/recipes/deepcam/config.hpp"
 #include "segbench/recipes/deepcam/events.hpp"
-#include "segbench/log/mllog_keys.hpp"
 #include "support/mllog_rules.hpp"
 
 using namespace segbench;

@@ -5,9 +5,9 @@
 #include <limits>
 #include <sstream>
 
-#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
+#include "segbench/recipes/unet3d/config.hpp"
 #include "segbench/recipes/unet3d/events.hpp"
 #include "support/mllog_rules.hpp"
 
