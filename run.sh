@@ -25,7 +25,7 @@ DEMO_DIR=${SEGBENCH_DEMO_DIR:-$ROOT/demo-out}
 PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxtensor-dev
   libxtensor-blas-dev libblas-dev liblapack-dev libopenblas0-pthread libfmt-dev catch2
   libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev procps doxygen unzip python3-pip)
+  zlib1g-dev procps doxygen unzip python3-pip python3-venv python3-yaml)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 
@@ -84,6 +84,22 @@ fetch_cuda_torch() {
   done
   touch "$dest/.complete"
   echo "$dest/torch"
+}
+
+# The official MLPerf compliance checker that the tests and demos run on every log they write:
+# the pinned mlperf-logging wheel (tests/support/mlperf_logging_requirements.txt, hash-checked)
+# in a virtual environment of the project. Its only dependency, PyYAML, is Debian's.
+MLPERF_LOGGING_VENV=$CACHE_DIR/mlperf-logging
+install_mlperf_logging() {
+  local requirements=$ROOT/tests/support/mlperf_logging_requirements.txt
+  local stamp=$MLPERF_LOGGING_VENV/requirements.installed
+  if [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; then return 0; fi
+  log "installing the pinned mlperf-logging (official MLPerf log checker) into $MLPERF_LOGGING_VENV"
+  rm -rf "$MLPERF_LOGGING_VENV"
+  python3 -m venv --system-site-packages "$MLPERF_LOGGING_VENV"
+  "$MLPERF_LOGGING_VENV/bin/python3" -m pip install -q --disable-pip-version-check --no-deps \
+    --only-binary=:all: --require-hashes -r "$requirements"
+  cp "$requirements" "$stamp"
 }
 
 # The LibTorch flavour from the first build/test argument (or SEGBENCH_TORCH): sets BUILD_DIR
@@ -146,6 +162,7 @@ build() {
 
 run_tests() {
   build
+  install_mlperf_logging
   local start=$SECONDS status=0
   # The install/consume test is the same for every LibTorch: the default flavour runs it.
   local skip=()
@@ -175,6 +192,7 @@ run_demo() {
     brats | unet2d) script=brats_demo.sh; shift ;;
   esac
   build
+  install_mlperf_logging
   "$ROOT/examples/$script" "$BUILD_DIR" "$DEMO_DIR" "$@"
 }
 

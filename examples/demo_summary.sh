@@ -1,4 +1,5 @@
-# Sourced by the demo scripts: prints the result block from an MLLOG-format log.
+# Sourced by the demo scripts: prints the result block from an MLLOG-format log, with the
+# official MLPerf checker's verdict on it (MLPerf benchmarks only); returns 1 when it rejects it.
 # demo_summary TITLE QUALITY_NAME LOG STATUS START_SECONDS
 demo_summary() {
   local title=$1 quality=$2 log=$3 status=$4 start=$5 end last run_s
@@ -13,4 +14,15 @@ demo_summary() {
   echo "time to target  : ${run_s} s (run_start → run_stop); whole demo $(awk "BEGIN {printf \"%.1f\", $end - $start}") s"
   printf "%-16s: %s\n" "last $quality" "$( [ -n "$last" ] && printf "%.4f" "$last" || echo none)"
   echo "log             : $log"
+  local checker verdict
+  checker="$(dirname "${BASH_SOURCE[0]}")/../tests/support/official_mllog_check.sh"
+  if grep -q '"key": *"submission_benchmark", *"value": *"\(unet3d\|deepcam\)"' "$log"; then
+    if verdict=$("$checker" "$log" 2>&1); then
+      echo "MLPerf checker  : accepted$(echo "$verdict" | sed -n 's/.*checker (\([^:]*\):.*/ (\1)/p' | paste -sd,)"
+    else
+      echo "$verdict" | tail -5
+      echo "MLPerf checker  : REJECTED (see above)"
+      return 1
+    fi
+  fi
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "segbench/error.hpp"
+#include "segbench/log/log_file.hpp"
 
 namespace segbench::mllog {
 namespace {
@@ -63,6 +64,11 @@ Logger::Logger(const std::filesystem::path& file, std::ostream* echo) : path_(fi
   SEGBENCH_CHECK(file_->good(), Error, "cannot open MLLOG file {}", file.string());
 }
 
+void Logger::continue_run(std::shared_ptr<LogContinuation> continuation) {
+  std::lock_guard lock(*mutex_);
+  continuation_ = std::move(continuation);
+}
+
 void Logger::start(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
                    std::source_location where) {
   write(EventType::interval_start, key, value, std::move(metadata), where);
@@ -79,8 +85,9 @@ void Logger::event(std::string_view key, const nlohmann::json& value, nlohmann::
 void Logger::write(EventType type, std::string_view key, const nlohmann::json& value,
                    nlohmann::json metadata, const std::source_location& where) {
   if (!enabled()) return;
-  const std::string line = format_line(type, key, value, std::move(metadata), now_ms(), where);
   std::lock_guard lock(*mutex_);
+  if (continuation_ && !continuation_->admit(key, value, metadata)) return;
+  const std::string line = format_line(type, key, value, std::move(metadata), now_ms(), where);
   if (file_) {
     *file_ << line << '\n';
     file_->flush();

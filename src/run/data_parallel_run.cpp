@@ -11,6 +11,7 @@
 
 #include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
+#include "segbench/log/log_file.hpp"
 #include "segbench/run/device.hpp"
 #include "segbench/run/run_environment.hpp"
 #include "segbench/train/stop_signal.hpp"
@@ -92,7 +93,9 @@ mllog::Logger& DataParallelRun::open_log(const std::filesystem::path& file) {
   } else if (file.empty()) {
     log_ = std::make_unique<mllog::Logger>(std::cout);
   } else {
-    log_ = std::make_unique<mllog::Logger>(file, &std::cout);
+    mllog::RunLog run_log = mllog::open_run_log(file, options_.resuming, &std::cout);
+    for (const std::string& note : run_log.notes) std::cerr << name_ << ": " << note << '\n';
+    log_ = std::move(run_log.logger);
   }
   return *log_;
 }

@@ -128,8 +128,12 @@ TrainOutcome SegmentationTrainer::fit() {
   }
 
   const auto run_start = Clock::now();
-  log.start(key::kRunStart);
+  log.start(key::kRunStart);  // a continued log drops it: the interrupted run's stands
   for (const auto& [k, v] : options_.run_start_events) log.event(k, v);
+  if (!options_.resume_from.empty()) {
+    log.event(key::kRunResumed, nullptr,
+              {{"epoch_num", first_epoch - 1}, {"checkpoint", options_.resume_from.string()}});
+  }
 
   const auto save = [&](int64_t epoch) {
     if (options_.checkpoint_path.empty() || !options_.is_main_rank) return;
@@ -138,6 +142,7 @@ TrainOutcome SegmentationTrainer::fit() {
   };
 
   outcome.reason = "max epochs reached";
+  bool interrupted = false;  // by a stop signal
   double epoch_seconds_sum = 0.0;
   int64_t epochs_timed = 0;
   double best_quality = -std::numeric_limits<double>::infinity();
@@ -233,12 +238,16 @@ TrainOutcome SegmentationTrainer::fit() {
         loop_.average_over_ranks(options_.stop_requested() ? 1.0 : 0.0) > 0.0) {
       outcome.reason = "stop requested (signal); continue with --resume";
       report(fmt::format("stop requested after epoch {}", epoch));
+      interrupted = true;
       break;
     }
   }
   outcome.seconds_to_stop = seconds_since(run_start);
-  log.end(key::kRunStop, nullptr,
-          {{"status", outcome.status == RunStatus::success ? "success" : "aborted"}});
+  // A run stopped by a signal is not over: its resumption continues the log to run_stop.
+  if (!interrupted) {
+    log.end(key::kRunStop, nullptr,
+            {{"status", outcome.status == RunStatus::success ? "success" : "aborted"}});
+  }
   save(outcome.epochs_run);
   return outcome;
 }

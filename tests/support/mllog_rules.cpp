@@ -12,36 +12,6 @@
 
 namespace segbench::testing {
 
-namespace {
-
-std::vector<MllogLine> parse_mllog_stream(std::istream& in, std::vector<std::string>& problems) {
-  std::vector<MllogLine> lines;
-  std::string text;
-  int number = 0;
-  while (std::getline(in, text)) {
-    ++number;
-    const auto at = text.find(":::MLLOG");
-    if (at == std::string::npos) continue;
-    try {
-      const auto j = nlohmann::json::parse(text.substr(at + 8));
-      for (const char* field : {"time_ms", "key", "value", "metadata", "event_type"}) {
-        if (!j.contains(field)) {
-          problems.push_back(fmt::format("line {}: missing '{}'", number, field));
-        }
-      }
-      if (!j.contains("key") || !j.contains("metadata")) continue;
-      lines.push_back({j.value("event_type", ""), j["key"].get<std::string>(),
-                       j.value("value", nlohmann::json()), j["metadata"], j.value("time_ms", 0.0),
-                       number});
-    } catch (const nlohmann::json::exception&) {
-      // Like the official parser: a line that mentions the token but is no JSON is skipped.
-    }
-  }
-  return lines;
-}
-
-}  // namespace
-
 std::vector<MllogLine> parse_mllog_file(const std::string& path,
                                         std::vector<std::string>& problems) {
   std::ifstream in(path);
@@ -49,13 +19,13 @@ std::vector<MllogLine> parse_mllog_file(const std::string& path,
     problems.push_back("cannot open " + path);
     return {};
   }
-  return parse_mllog_stream(in, problems);
+  return mllog::read_mllog(in, problems);
 }
 
 std::vector<MllogLine> parse_mllog_text(const std::string& text,
                                         std::vector<std::string>& problems) {
   std::istringstream in(text);
-  return parse_mllog_stream(in, problems);
+  return mllog::read_mllog(in, problems);
 }
 
 namespace {

@@ -8,16 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "segbench/log/mllog_reader.hpp"
+
 namespace segbench::testing {
 
-struct MllogLine {
-  std::string event_type;
-  std::string key;
-  nlohmann::json value;
-  nlohmann::json metadata;
-  double time_ms = 0;
-  int line_number = 0;  // 1-based line in the parsed file or text
-};
+using MllogLine = mllog::LoggedEvent;
 
 /// Parses every ":::MLLOG" line of a file (text before the token is ignored, non-JSON
 /// lines are skipped); a JSON line without the required fields is reported as a problem.

@@ -16,6 +16,8 @@
 
 namespace segbench::mllog {
 
+class LogContinuation;
+
 enum class EventType { interval_start, interval_end, point_in_time };
 
 /// Formats one log line (without trailing newline). Exposed for tests.
@@ -42,6 +44,10 @@ class Logger {
              nlohmann::json metadata = nlohmann::json::object(),
              std::source_location where = std::source_location::current());
 
+  /// From now on, events go through `continuation` (log_file.hpp): a resumed run's events that
+  /// the continued file already holds are dropped.
+  void continue_run(std::shared_ptr<LogContinuation> continuation);
+
   bool enabled() const { return file_ != nullptr || echo_ != nullptr; }
   const std::filesystem::path& path() const { return path_; }
 
@@ -52,6 +58,7 @@ class Logger {
   std::filesystem::path path_;
   std::unique_ptr<std::ofstream> file_;
   std::ostream* echo_ = nullptr;
+  std::shared_ptr<LogContinuation> continuation_;
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
 };
 

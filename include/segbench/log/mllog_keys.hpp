@@ -39,6 +39,7 @@ inline constexpr const char* kOptMomentum = "opt_momentum";
 inline constexpr const char* kOptName = "opt_name";
 inline constexpr const char* kOptWeightDecay = "opt_weight_decay";
 inline constexpr const char* kOversampling = "oversampling";
+inline constexpr const char* kRunResumed = "run_resumed";  ///< segbench: a resumed run continues
 inline constexpr const char* kRunStart = "run_start";
 inline constexpr const char* kRunStop = "run_stop";
 inline constexpr const char* kSamplesPerEpoch = "samples_per_epoch";

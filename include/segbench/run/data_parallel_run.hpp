@@ -45,6 +45,7 @@ struct RunOptions {
   int64_t seed = -1;                         ///< -1: a random seed
   int64_t threads = 0;                       ///< torch intra-op threads; 0: torch's default
   bool dry_run = false;
+  bool resuming = false;   ///< from a checkpoint: open_log() continues the interrupted run's log
   std::string platform{};  ///< MLPerf submission_platform; "" = derived from the run's shape
 };
 
@@ -81,8 +82,9 @@ class DataParallelRun {
   /// Moves the module to device() and copies rank 0's parameters and buffers to every rank.
   void place_model(torch::nn::Module& module);
 
-  /// The MLLOG: rank 0 appends to `file` (echoed to stdout), or writes to stdout only when
-  /// `file` is empty; other ranks log nothing.
+  /// The MLLOG: rank 0 writes `file` (echoed to stdout; log_file.hpp: a fresh run sets an older
+  /// file aside, a resumed one continues the interrupted run's file), or stdout only when `file`
+  /// is empty; other ranks log nothing.
   mllog::Logger& open_log(const std::filesystem::path& file);
   mllog::Logger& log();
   /// Ranks, nodes and accelerators per node, for the MLLOG.

@@ -3,6 +3,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -100,6 +101,17 @@ struct Fixture {
     std::string line;
     while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line.substr(9))["key"]);
     return out;
+  }
+
+  /// The metadata of the first event with `key` (an empty object when none).
+  nlohmann::json metadata_of(const std::string& key) const {
+    std::istringstream in(mllog_text.str());
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line.substr(9));
+      if (j["key"] == key) return j["metadata"];
+    }
+    return nlohmann::json::object();
   }
 };
 
@@ -229,7 +241,24 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
   CHECK(outcome.epochs_run == 2);
   CHECK_THAT(outcome.reason, Catch::Contains("stop requested"));
   CHECK(fs::exists(o.checkpoint_path));
-  CHECK(f.keys().back() == "run_stop");
+  // The run is not over: no run_stop, so that its resumption can continue the same log.
+  const std::vector<std::string> first_keys = f.keys();
+  CHECK(std::count(first_keys.begin(), first_keys.end(), "run_stop") == 0);
+
+  // The resumed run marks where it picks up, and ends the run.
+  Fixture resumed;
+  resumed.qualities = {0.3, 0.4};
+  TrainerOptions r;
+  r.max_epochs = 4;
+  r.resume_from = o.checkpoint_path;
+  const TrainOutcome second = resumed.fit(r);
+  CHECK(second.epochs_run == 4);
+  const std::vector<std::string> keys = resumed.keys();
+  const auto marker = std::find(keys.begin(), keys.end(), "run_resumed");
+  REQUIRE(marker != keys.end());
+  CHECK(*std::prev(marker) == "run_start");
+  CHECK(resumed.metadata_of("run_resumed").value("epoch_num", -1) == 2);
+  CHECK(keys.back() == "run_stop");
   fs::remove(o.checkpoint_path);
 }
 

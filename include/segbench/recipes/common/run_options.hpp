@@ -15,7 +15,8 @@ RunOptions run_options(const Config& c) {
                .grad_sync = c.grad_sync,
                .seed = c.seed,
                .threads = c.threads,
-               .dry_run = c.dry_run};
+               .dry_run = c.dry_run,
+               .resuming = !c.load_ckpt_path.empty()};
   if constexpr (requires { c.submission_platform; }) o.platform = c.submission_platform;
   return o;
 }

@@ -1,0 +1,58 @@
+// A run's MLLOG file holds one result: a fresh run starts the file anew (an older log at that
+// path is set aside, never appended to), and a resumed run continues the file of the run it
+// resumes (no second init block or run_start; a run_resumed event marks where it picked up),
+// so that the official checker and result summariser read one coherent run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segbench/log/mllog.hpp"
+
+namespace segbench::mllog {
+
+/// What a resumed run writes into the log it continues. The interrupted run's set-up events
+/// (everything before its run_start) are already in the file: the resumed run's are dropped,
+/// after checking that each single one has the logged value, and so is its run_start. The
+/// run_resumed event must name the epoch the log stops at.
+class LogContinuation {
+ public:
+  /// Reads `file`: ConfigError when it has no run_start, more than one, or a run_stop (that
+  /// run is over).
+  explicit LogContinuation(const std::filesystem::path& file);
+
+  /// true: write the event; false: drop it. ConfigError when the resumed run's set-up differs
+  /// from the logged one, or when its run_resumed epoch is not the log's last epoch.
+  bool admit(std::string_view key, const nlohmann::json& value, const nlohmann::json& metadata);
+
+  /// The highest epoch_num logged after run_start (0 when none).
+  int64_t last_epoch() const { return last_epoch_; }
+
+ private:
+  std::filesystem::path file_;
+  std::multimap<std::string, nlohmann::json, std::less<>> setup_;  ///< events before run_start
+  int64_t last_epoch_ = 0;
+  bool past_run_start_ = false;
+};
+
+/// A rank-0 log file opened for a run, with the notes worth a line on stderr.
+struct RunLog {
+  std::unique_ptr<Logger> logger;
+  std::vector<std::string> notes;
+};
+
+/// Opens `file` for a run. A fresh run (`resuming` false) sets a non-empty older file aside as
+/// `<file>.<N>` (the first free N) and starts a new one. A resumed run continues the file when
+/// it holds an interrupted run (LogContinuation); a missing or empty file, or one that never got
+/// to run_start, gives a fresh log. `echo` (may be null) receives every written line too.
+RunLog open_run_log(const std::filesystem::path& file, bool resuming, std::ostream* echo);
+
+}  // namespace segbench::mllog

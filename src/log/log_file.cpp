@@ -1,0 +1,119 @@
+#include "segbench/log/log_file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "segbench/error.hpp"
+#include "segbench/log/mllog_keys.hpp"
+#include "segbench/log/mllog_reader.hpp"
+
+namespace segbench::mllog {
+namespace fs = std::filesystem;
+namespace {
+
+std::vector<LoggedEvent> read_log_file(const fs::path& file) {
+  std::ifstream in(file);
+  SEGBENCH_CHECK(in.good(), ConfigError, "cannot read MLLOG file {}", file.string());
+  std::vector<std::string> problems;
+  return read_mllog(in, problems);
+}
+
+bool has_key(const std::vector<LoggedEvent>& events, std::string_view key) {
+  return std::any_of(events.begin(), events.end(), [&](const auto& e) { return e.key == key; });
+}
+
+// <file>.1, <file>.2, ...: the first name not taken.
+fs::path set_aside(const fs::path& file) {
+  for (int n = 1;; ++n) {
+    fs::path aside = file;
+    aside += fmt::format(".{}", n);
+    if (!fs::exists(aside)) {
+      fs::rename(file, aside);
+      return aside;
+    }
+  }
+}
+
+}  // namespace
+
+LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
+  const std::vector<LoggedEvent> events = read_log_file(file);
+  bool after_run_start = false;
+  for (const LoggedEvent& e : events) {
+    if (e.key == key::kRunStart) {
+      SEGBENCH_CHECK(!after_run_start, ConfigError,
+                     "{}: more than one run_start (line {}); a resumed run cannot continue it",
+                     file.string(), e.line_number);
+      after_run_start = true;
+    } else if (e.key == key::kRunStop) {
+      throw ConfigError(
+          fmt::format("{} already ends its run (run_stop, status {}, line {}): a resumed run "
+                      "continues the log of an interrupted run; give it another log directory",
+                      file.string(), e.metadata.value("status", std::string("?")), e.line_number));
+    } else if (!after_run_start) {
+      setup_.emplace(e.key, e.value);
+    } else if (e.metadata.contains("epoch_num") && e.metadata["epoch_num"].is_number_integer()) {
+      last_epoch_ = std::max(last_epoch_, e.metadata["epoch_num"].get<int64_t>());
+    }
+  }
+  SEGBENCH_CHECK(after_run_start, ConfigError, "{}: no run_start; nothing to continue",
+                 file.string());
+}
+
+bool LogContinuation::admit(std::string_view key, const nlohmann::json& value,
+                            const nlohmann::json& metadata) {
+  if (!past_run_start_) {
+    if (key == key::kRunStart) {
+      past_run_start_ = true;
+      return false;
+    }
+    const auto [first, last] = setup_.equal_range(key);
+    SEGBENCH_CHECK(first != last, ConfigError,
+                   "{}: the resumed run logs {} before its run_start, which the interrupted run "
+                   "did not; resume with the same configuration or start a new log",
+                   file_.string(), key);
+    // A key logged once must keep its value (hyperparameters, seed, shape), except the
+    // checkpoint a run starts from (run_resumed names the resumed one); repeated keys (one
+    // weights_initialization per tensor) are not compared one by one.
+    SEGBENCH_CHECK(std::next(first) != last || first->second == value || key == key::kCheckpoint,
+                   ConfigError,
+                   "{}: the resumed run logs {} = {}, the interrupted run logged {}; resume "
+                   "with the same configuration or start a new log",
+                   file_.string(), key, value.dump(), first->second.dump());
+    return false;
+  }
+  if (key == key::kRunResumed) {
+    const int64_t epoch = metadata.value("epoch_num", int64_t{-1});
+    SEGBENCH_CHECK(epoch == last_epoch_, ConfigError,
+                   "{} holds epochs up to {}, but the checkpoint resumes after epoch {}: the log "
+                   "cannot be continued without repeating or missing epochs; resume from the "
+                   "checkpoint of epoch {} or start a new log",
+                   file_.string(), last_epoch_, epoch, last_epoch_);
+  }
+  return true;
+}
+
+RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
+  RunLog run_log;
+  std::error_code ec;
+  const bool has_content = fs::exists(file, ec) && fs::file_size(file, ec) > 0 && !ec;
+  std::shared_ptr<LogContinuation> continuation;
+  if (has_content && resuming && has_key(read_log_file(file), key::kRunStart)) {
+    continuation = std::make_shared<LogContinuation>(file);
+    run_log.notes.push_back(
+        fmt::format("continuing the MLLOG of the interrupted run in {} "
+                    "(it ends after epoch {})",
+                    file.string(), continuation->last_epoch()));
+  } else if (has_content) {
+    const fs::path aside = set_aside(file);
+    run_log.notes.push_back(
+        fmt::format("an older MLLOG file was at {}: kept as {}", file.string(), aside.string()));
+  }
+  run_log.logger = std::make_unique<Logger>(file, echo);
+  if (continuation) run_log.logger->continue_run(std::move(continuation));
+  return run_log;
+}
+
+}  // namespace segbench::mllog

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A run stopped by SIGUSR1 (pre-emption) and resumed from its checkpoint writes ONE result log
+# that the official MLPerf checker accepts: one init block and run_start, a run_resumed marker,
+# every epoch once, one run_stop. Resuming a finished run is refused, and a fresh run in the same
+# place sets the older log aside (another configuration: tests/unit/log/log_file.test.cpp).
+# For the 3D U-Net (training rules) and DeepCAM.
+# Usage: resume_log.sh SEGBENCH_DATA UNET3D_KITS19 DEEPCAM_CLIMATE OFFICIAL_MLLOG_CHECK
+set -euo pipefail
+DATA_TOOL=$1 UNET3D=$2 DEEPCAM=$3 CHECK=$4
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-resume-log.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+count() { grep -c "\"key\": *\"$1\"" "$2" || true; }
+
+"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 8 --seed 3 --shape 32 64 64 \
+  --spacing 3.2 1.2 1.2 > /dev/null
+"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/kits" \
+  --min_shape 64 > /dev/null
+"$DATA_TOOL" cam5-synth --out "$WORK/cam5" --train 8 --validation 4 --height 96 --width 144 \
+  --seed 3 > /dev/null
+"$DATA_TOOL" cam5-stats --data_dir "$WORK/cam5" > /dev/null
+
+# interrupted_then_resumed NAME LOG EPOCHS_FLAG CHECKER DRIVER ARGS...: stops the run with
+# SIGUSR1 once its first epoch is done, resumes it from the checkpoint, and checks the one log
+# (CHECKER: the official checker, or `true` where its rules need a converged run).
+interrupted_then_resumed() {
+  local name=$1 log=$2 epochs_flag=$3 checker=$4 status=0
+  shift 4
+  local run=("$@" --threads 1 --seed 5 --save_ckpt_path "$WORK/$name/ckpt.pt")
+  echo "== $name: stopped by SIGUSR1 after an epoch, then resumed"
+  "${run[@]}" "$epochs_flag" 6 > /dev/null 2> "$WORK/$name.1.err" &
+  local pid=$! waited=0
+  until grep -qs "epoch    1/6" "$WORK/$name.1.err"; do
+    sleep 0.1
+    waited=$((waited + 1))
+    [ $waited -lt 1200 ] || { kill -9 $pid; fail "$name: no epoch within 120 s"; }
+  done
+  kill -USR1 $pid
+  wait $pid || status=$?
+  [ $status -eq 1 ] || { cat "$WORK/$name.1.err" >&2; fail "$name: stopped run exited $status"; }
+  expect_in "stop requested (signal); continue with --resume" "$WORK/$name.1.err"
+  [ "$(count run_stop "$log")" -eq 0 ] || fail "$name: the interrupted run logged run_stop"
+  local stopped_after
+  stopped_after=$(sed -n 's/.*stop requested after epoch \([0-9]*\).*/\1/p' "$WORK/$name.1.err")
+  [ "$stopped_after" -lt 6 ] || fail "$name: the run was not interrupted"
+
+  status=0
+  "${run[@]}" "$epochs_flag" 6 --resume "$WORK/$name/ckpt.pt" > /dev/null 2> "$WORK/$name.2.err" ||
+    status=$?
+  [ $status -le 1 ] || { cat "$WORK/$name.2.err" >&2; fail "$name: resumed run exited $status"; }
+  expect_in "continuing the MLLOG of the interrupted run in $log (it ends after epoch $stopped_after)" \
+    "$WORK/$name.2.err"
+  "$checker" "$log"
+  local key
+  for key in init_start init_stop run_start run_resumed run_stop submission_benchmark; do
+    [ "$(count $key "$log")" -eq 1 ] || fail "$name: $(count $key "$log") $key events in $log"
+  done
+  [ "$(grep '"key": *"epoch_start"' "$log" | sed 's/.*"epoch_num": *\([0-9]*\).*/\1/' | paste -sd,)" = \
+    "1,2,3,4,5,6" ] || fail "$name: epochs in $log are not 1..6 once each"
+  grep -q "\"key\": *\"run_resumed\".*\"epoch_num\": *$stopped_after" "$log" ||
+    fail "$name: run_resumed does not name epoch $stopped_after"
+
+  echo "== $name: resuming a finished run is refused; a fresh run starts a new log"
+  cp "$log" "$WORK/$name.finished.log"
+  expect_exit 2 "$WORK/$name.3.err" "${run[@]}" "$epochs_flag" 7 --resume "$WORK/$name/ckpt.pt"
+  expect_in "already ends its run" "$WORK/$name.3.err"
+  cmp -s "$log" "$WORK/$name.finished.log" || fail "$name: a refused resumption changed $log"
+  status=0
+  "${run[@]}" "$epochs_flag" 1 > /dev/null 2> "$WORK/$name.4.err" || status=$?
+  [ $status -le 1 ] || { cat "$WORK/$name.4.err" >&2; fail "$name: fresh run exited $status"; }
+  cmp -s "$log.1" "$WORK/$name.finished.log" || fail "$name: the older log was not kept as $log.1"
+  [ "$(count run_start "$log")" -eq 1 ] || fail "$name: the fresh run appended to the older log"
+  "$checker" "$log" > /dev/null
+}
+
+interrupted_then_resumed unet3d "$WORK/unet3d/logs/unet3d.log" --epochs "$CHECK" \
+  "$UNET3D" --preset smoke --data_dir "$WORK/kits" --log_dir "$WORK/unet3d/logs"
+# The HPC rules accept only a DeepCAM log that reaches IoU 0.82: deepcam_end_to_end checks a
+# resumed run's log with the official checker; here, the log's structure.
+interrupted_then_resumed deepcam "$WORK/deepcam/out/logs/deepcam.log" --max_epochs true \
+  "$DEEPCAM" --preset smoke --data_dir "$WORK/cam5" --output_dir "$WORK/deepcam/out"
+echo "resume log OK"
