@@ -1,5 +1,6 @@
 #include "segbench/run/data_parallel_run.hpp"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/ops/tensor.h>
 #include <fmt/core.h>
@@ -32,6 +33,17 @@ DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann:
   if (options_.threads > 0) at::set_num_threads(static_cast<int>(options_.threads));
   env_ = discover_launch_env();
   device_ = resolve_device(options_.device, env_.local_rank);
+  SEGBENCH_CHECK(options_.amp == "auto" || options_.amp == "bf16" || options_.amp == "fp32",
+                 ConfigError, "--amp must be auto, bf16 or fp32, got '{}'", options_.amp);
+  precision_ = {
+      .bf16_autocast = options_.amp == "bf16" || (options_.amp == "auto" && device_.is_cuda()),
+      .channels_last = options_.channels_last};
+  if (device_.is_cuda()) {
+    // Fixed input shapes: let cuDNN pick the fastest algorithms once per shape.
+    at::globalContext().setBenchmarkCuDNN(true);
+    at::globalContext().setAllowTF32CuBLAS(options_.tf32);
+    at::globalContext().setAllowTF32CuDNN(options_.tf32);
+  }
   seed_ = resolve_seed(options_.seed);
   torch::manual_seed(static_cast<uint64_t>(seed_));
 }
@@ -56,6 +68,10 @@ int DataParallelRun::print_dry_run(
              env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
   fmt::print("launcher: {}\ndevice: {}\nseed: {}\nplatform: {}\n", env_.describe(), device_.str(),
              seed_, platform());
+  fmt::print("precision: {}{}\n", precision_.describe(),
+             !device_.is_cuda() ? ""
+             : options_.tf32    ? "; TF32 in cuBLAS/cuDNN; cuDNN benchmark"
+                                : "; no TF32; cuDNN benchmark");
   for (const auto& [name, value] : facts) fmt::print("{}: {}\n", name, value);
   return 0;
 }
@@ -83,6 +99,12 @@ AnyContext& DataParallelRun::context() {
 
 void DataParallelRun::place_model(torch::nn::Module& module) {
   module.to(device_);
+  if (precision_.channels_last) {
+    at::NoGradGuard no_grad;
+    for (at::Tensor& p : module.parameters()) {
+      if (p.dim() == 4 || p.dim() == 5) p.set_data(p.contiguous(channels_last_format(p.dim())));
+    }
+  }
   broadcast_tensors(module.parameters(), context());
   broadcast_tensors(module.buffers(), context());
 }
@@ -118,6 +140,7 @@ std::function<bool()> DataParallelRun::stop_signals() const {
 TrainingPlan DataParallelRun::make_plan() {
   TrainingPlan plan;
   plan.device = device_;
+  plan.precision = precision_;
   plan.grad_sync = grad_sync();
   plan.log = &log();
   plan.options.seed = seed_;

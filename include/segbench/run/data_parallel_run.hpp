@@ -24,6 +24,7 @@
 #include "segbench/dist/launch_env.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/run_shape.hpp"
+#include "segbench/train/precision.hpp"
 
 namespace torch::nn {
 class Module;
@@ -45,6 +46,10 @@ struct RunOptions {
   int64_t seed = -1;                         ///< -1: a random seed
   int64_t threads = 0;                       ///< torch intra-op threads; 0: torch's default
   bool dry_run = false;
+  /// bf16 | fp32 | auto (bf16 on CUDA, fp32 on the CPU): autocast of the forward passes.
+  std::string amp = "fp32";
+  bool channels_last = false;  ///< channels-last batches and convolution weights
+  bool tf32 = false;           ///< TF32 in cuBLAS and cuDNN for fp32 work (CUDA; off: strict fp32)
   bool resuming = false;   ///< from a checkpoint: open_log() continues the interrupted run's log
   std::string platform{};  ///< MLPerf submission_platform; "" = derived from the run's shape
 };
@@ -66,6 +71,8 @@ class DataParallelRun {
   /// Where the model, batches and evaluation run.
   c10::Device device() const { return device_; }
   GradientSyncMode grad_sync() const;
+  /// --amp resolved on device() (auto: bf16 on CUDA), and --channels_last.
+  Precision precision() const { return precision_; }
   /// --submission_platform, or "<world>xCPU-<threads>thread" (GPU on CUDA).
   std::string platform() const;
 
@@ -79,7 +86,8 @@ class DataParallelRun {
   AnyContext& connect();
   /// The context of connect().
   AnyContext& context();
-  /// Moves the module to device() and copies rank 0's parameters and buffers to every rank.
+  /// Moves the module to device() (its convolution weights channels-last with --channels_last)
+  /// and copies rank 0's parameters and buffers to every rank.
   void place_model(torch::nn::Module& module);
 
   /// The MLLOG: rank 0 writes `file` (echoed to stdout; log_file.hpp: a fresh run sets an older
@@ -91,7 +99,8 @@ class DataParallelRun {
   RunShape shape() const;
   /// SIGUSR1 / SIGTERM ask the run to stop after the current epoch (TrainerOptions).
   std::function<bool()> stop_signals() const;
-  /// A TrainingPlan with what the run decides filled in: device, gradient sync mode, the log
+  /// A TrainingPlan with what the run decides filled in: device, precision, gradient sync mode,
+  /// the log
   /// (open_log() first), seed, progress lines on stderr and the stop signals. The caller adds
   /// the optimizer, schedule, batching, score_case, log rules and epochs.
   TrainingPlan make_plan();
@@ -108,6 +117,7 @@ class DataParallelRun {
   LaunchEnv env_;
   int64_t seed_ = 0;
   c10::Device device_{c10::kCPU};
+  Precision precision_;
   std::optional<AnyContext> context_;
   std::unique_ptr<mllog::Logger> log_;
 };

@@ -24,6 +24,8 @@
 #include "segbench/dist/any_context.hpp"
 #include "segbench/dist/gradient_sync.hpp"
 #include "segbench/error.hpp"
+#include "segbench/train/autocast_scope.hpp"
+#include "segbench/train/precision.hpp"
 #include "segbench/train/sharded_evaluation.hpp"
 #include "segbench/train/trainer.hpp"
 
@@ -46,6 +48,9 @@ struct TrainingPlan {
   /// Where the model lives (DataParallelRun::place_model put it there): batches and
   /// validation cases are copied to it.
   c10::Device device{c10::kCPU};
+  /// bf16 autocast of the forward passes (the default step's and score_case's; a custom
+  /// training_step decides its own), channels-last batches.
+  Precision precision;
   torch::optim::Optimizer* optimizer = nullptr;  ///< over the model's parameters
   std::shared_ptr<LearningRateSchedule> schedule;
   BatchingOptions batching;
@@ -104,7 +109,7 @@ train(M& model, const TrainSet& train_set, const ValidationSet& validation_set, 
       batching.batch_size,
       batching.transform ? batching.transform : TransformFn([](Sample s, Rng&) { return s; }), seed,
       batching.num_workers);
-  DeviceBatchSource batches(loader, plan.device);
+  DeviceBatchSource batches(loader, plan.device, plan.precision.channels_last);
   GradientAverager gradients(model->parameters(), *any, plan.bucket_bytes, plan.grad_sync);
 
   TrainingLoop loop;
@@ -116,14 +121,20 @@ train(M& model, const TrainSet& train_set, const ValidationSet& validation_set, 
     loop.step = plan.training_step;
   } else {
     loop.step = [&](const at::Tensor& image, const at::Tensor& label) {
-      const at::Tensor logits = model->forward(image);
-      StepLoss out{loss(logits, label)};
+      at::Tensor logits;
+      {
+        const AutocastScope autocast(plan.device.type(), plan.precision.bf16_autocast);
+        logits = model->forward(image);
+      }
+      // The loss in fp32, outside autocast, whatever the forward pass computed in.
+      StepLoss out{loss(logits.to(at::kFloat), label)};
       if (plan.train_accuracy) out.accuracy = plan.train_accuracy(logits.detach(), label);
       return out;
     };
   }
   loop.evaluate = [&](int64_t) {
     return evaluate_sharded(validation_set, target, ctx, [&](const Sample& sample) {
+      const AutocastScope autocast(plan.device.type(), plan.precision.bf16_autocast);
       if (plan.device.is_cpu()) return plan.score_case(sample);
       return plan.score_case(
           {sample.image.to(plan.device), sample.label.to(plan.device), sample.case_id});

@@ -31,8 +31,24 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
+/// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16),
+/// --channels_last and --tf32.
+template <class Config>
+void add_precision_options(CLI::App& app, Config& c) {
+  app.add_option("--amp", c.amp,
+                 "autocast of the forward passes: bf16 | fp32 | auto (bf16 on CUDA, fp32 on the "
+                 "CPU); a bare --amp means bf16. Default: " +
+                     c.amp)
+      ->expected(0, 1)
+      ->default_str("bf16")
+      ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
+  app.add_flag("--channels_last", c.channels_last,
+               "channels-last batches and convolution weights (measure: can be slower)");
+  app.add_flag("--tf32", c.tf32, "TF32 in cuBLAS and cuDNN for fp32 work (CUDA)");
+}
+
 /// --device, --dist, --dist_timeout, --grad_sync, --seed, --threads and --dry-run, shared by every
-/// driver.
+/// driver, and the precision options when the configuration has them.
 template <class Config>
 void add_runtime_options(CLI::App& app, Config& c) {
   app.add_option("--device", c.device,
@@ -51,6 +67,7 @@ void add_runtime_options(CLI::App& app, Config& c) {
       ->capture_default_str();
   app.add_flag("--dry-run,--dry_run", c.dry_run,
                "print the resolved configuration and parameter count, then exit");
+  if constexpr (requires { c.channels_last; }) add_precision_options(app, c);
 }
 
 /// The MLPerf submission_* flags (org, platform, status, division).

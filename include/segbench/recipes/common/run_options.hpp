@@ -18,6 +18,9 @@ RunOptions run_options(const Config& c) {
                .dry_run = c.dry_run,
                .resuming = !c.load_ckpt_path.empty()};
   if constexpr (requires { c.submission_platform; }) o.platform = c.submission_platform;
+  if constexpr (requires { c.amp; }) o.amp = c.amp;
+  if constexpr (requires { c.channels_last; }) o.channels_last = c.channels_last;
+  if constexpr (requires { c.tf32; }) o.tf32 = c.tf32;
   return o;
 }
 

@@ -55,6 +55,9 @@ struct DeepcamConfig {
   // Runtime.
   int64_t num_workers = 1;      ///< loader threads (reference: min(max_inter_threads, batch))
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
+  std::string amp = "fp32";     ///< bf16 | fp32 | auto (bf16 on CUDA); not yet measured on a GPU
+  bool channels_last = false;
+  bool tf32 = false;
   std::string dist = "auto";
   int64_t dist_timeout = 60;
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)

@@ -57,8 +57,11 @@ struct Unet3dConfig {
 
   // Distributed (ranks come from the launcher: Slurm, mpirun, torchrun-style env).
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
-  std::string dist = "auto";    ///< auto | none | gloo | mpi | nccl
-  int64_t dist_timeout = 60;    ///< seconds: a dead or missing rank fails the others within it
+  std::string amp = "fp32";     ///< bf16 | fp32 | auto (bf16 on CUDA); not yet measured on a GPU
+  bool channels_last = false;
+  bool tf32 = false;
+  std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
+  int64_t dist_timeout = 60;  ///< seconds: a dead or missing rank fails the others within it
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
 
   // Reproducibility and runtime.

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# --amp, --channels_last and --tf32 through the real drivers on the CPU: the dry run shows the
+# resolved precision, a bf16 channels-last epoch trains (finite loss, same log keys), and a bad
+# value is refused naming the flag. The GPU check runs the same flags on CUDA.
+# Usage: precision_flags.sh SEGBENCH_DATA UNET3D_KITS19 DEEPCAM_CLIMATE
+set -euo pipefail
+DATA_TOOL=$1 UNET3D=$2 DEEPCAM=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-precision.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 6 --seed 3 --shape 32 64 64 \
+  --spacing 3.2 1.2 1.2 > /dev/null
+"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/kits" \
+  --min_shape 64 > /dev/null
+"$DATA_TOOL" cam5-synth --out "$WORK/cam5" --train 4 --validation 2 --height 96 --width 144 \
+  --seed 3 > /dev/null
+"$DATA_TOOL" cam5-stats --data_dir "$WORK/cam5" > /dev/null
+
+check_driver() {  # check_driver NAME EPOCHS_FLAG DRIVER ARGS...
+  local name=$1 epochs_flag=$2
+  shift 2
+  echo "== $name"
+  "$@" --dry-run > "$WORK/$name.dry_default.txt"
+  expect_in "precision: fp32$" "$WORK/$name.dry_default.txt"
+  "$@" --dry-run --amp --channels_last --tf32 > "$WORK/$name.dry.txt"
+  expect_in "precision: bf16 autocast, channels-last" "$WORK/$name.dry.txt"
+  expect_in '"amp": "bf16"' "$WORK/$name.dry.txt"
+  "$@" --dry-run --amp auto > "$WORK/$name.dry_auto.txt"
+  grep -q "device: cuda" "$WORK/$name.dry_auto.txt" ||
+    expect_in "precision: fp32$" "$WORK/$name.dry_auto.txt"  # auto on the CPU: fp32
+  local status=0
+  "$@" --device cpu --threads 1 "$epochs_flag" 1 --amp bf16 --channels_last --tf32 \
+    > "$WORK/$name.log" 2> "$WORK/$name.err" || status=$?
+  [ $status -le 1 ] || { cat "$WORK/$name.err" >&2; fail "$name: bf16 channels-last run exited $status"; }
+  expect_in "epoch    1/1 loss [0-9]" "$WORK/$name.err"
+  expect_in '"key":"run_stop"' "$WORK/$name.log"
+  expect_exit 2 "$WORK/$name.bad.txt" "$@" --amp fp16
+  expect_in "amp" "$WORK/$name.bad.txt"
+  expect_in "fp16" "$WORK/$name.bad.txt"
+}
+check_driver unet3d --epochs "$UNET3D" --preset smoke --seed 3 --data_dir "$WORK/kits"
+check_driver deepcam --max_epochs "$DEEPCAM" --preset smoke --seed 3 --data_dir "$WORK/cam5"
+echo "precision flags OK"
