@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     auto optimizer = make_deepcam_optimizer(cfg, model);
     MeanIouTarget target = deepcam_target(cfg);
     TrainingPlan plan = make_deepcam_plan(cfg, run, model, *optimizer, target);
+    add_deepcam_staging(plan, data, ctx);
     log.end(mllog::key::kInitStop);
 
     const auto loss = [](const at::Tensor& logits, const at::Tensor& label) {
