@@ -181,6 +181,12 @@ std::vector<std::string> deepcam_preset_provenance(const DeepcamConfig& c) {
   return lines;
 }
 
+std::filesystem::path deepcam_log_file(const DeepcamConfig& c) {
+  if (!c.log_dir.empty()) return c.log_dir / (c.run_tag + ".log");
+  if (!c.output_dir.empty()) return c.output_dir / "logs" / (c.run_tag + ".log");
+  return {};
+}
+
 void validate(const DeepcamConfig& c) {
   SEGBENCH_CHECK(!c.data_dir.empty() || c.dry_run, ConfigError, "--data_dir is required");
   SEGBENCH_CHECK(c.data_format == "hdf5" || c.data_format == "npy", ConfigError,
@@ -420,6 +426,7 @@ DeepcamConfig parse_deepcam_cli_for_world(int argc, const char* const* argv, int
                  "directory with train/, validation/ and stats.h5");
   app.add_option("--data_format", c.data_format, "hdf5 | npy (converted)")->capture_default_str();
   app.add_option("--output_dir", c.output_dir, "MLLOG goes to <output_dir>/logs/<run_tag>.log");
+  app.add_option("--log_dir", c.log_dir, "MLLOG directory instead of <output_dir>/logs");
   app.add_option("--run_tag", c.run_tag)->capture_default_str();
   app.add_option("--save_ckpt_path", c.save_ckpt_path, "checkpoint file written at the end");
   app.add_option("--load_ckpt_path,--checkpoint,--resume", c.load_ckpt_path,
@@ -537,6 +544,7 @@ nlohmann::json to_json(const DeepcamConfig& c) {
           {"data_dir", c.data_dir.string()},
           {"data_format", c.data_format},
           {"output_dir", c.output_dir.string()},
+          {"log_dir", c.log_dir.string()},
           {"run_tag", c.run_tag},
           {"save_ckpt_path", c.save_ckpt_path.string()},
           {"load_ckpt_path", c.load_ckpt_path.string()},

@@ -215,6 +215,10 @@ TEST_CASE("deepcam takes the reference's other flags, with one note per mapped f
   CHECK(c.lr_warmup_factor == 1.0);
   CHECK(c.data_dir == "/d");
   CHECK(c.logging_frequency == 10);
+  CHECK(deepcam_log_file(c).empty());  // neither --output_dir nor --log_dir: stdout only
+  CHECK(deepcam_log_file(parse({"--dry-run", "--log_dir", "/l", "--output_dir", "/o"})) ==
+        "/l/deepcam.log");
+  CHECK(deepcam_log_file(parse({"--dry-run", "--output_dir", "/o"})) == "/o/logs/deepcam.log");
   CHECK(c.notes.size() == 5);
   CHECK(has_note(c, "--wireup_method nccl-slurm-pmi: --dist auto"));
   CHECK(has_note(c, "--model_prefix classifier"));
