@@ -7,8 +7,10 @@
 
 #include "data_command.hpp"
 #include "segbench/prep/checksum_manifest.hpp"
+#include "segbench/prep/kits19_official_checksums.hpp"
 #include "segbench/prep/kits19_preprocess.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
+#include "segbench/prep/kits19_verification.hpp"
 
 namespace segbench::tools {
 namespace {
@@ -65,27 +67,48 @@ DataCommand add_preprocess(CLI::App& app) {
 
 DataCommand add_verify(CLI::App& app) {
   struct Args {
-    fs::path dir, manifest;
+    fs::path dir, checksums;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd =
-      app.add_subcommand("kits19-verify", "Check a preprocessed directory against checksum.json");
+  auto* cmd = app.add_subcommand(
+      "kits19-verify",
+      "Check a preprocessed directory against the official MLCommons KiTS19 checksums (420 "
+      "files), or the segbench manifest of synthetic data; every problem is reported");
   cmd->add_option("--results_dir", args->dir, "Preprocessed directory")->required();
-  cmd->add_option("--manifest", args->manifest,
-                  "Checksum manifest (default: <results_dir>/checksum.json)");
+  cmd->add_option("--checksums,--manifest", args->checksums,
+                  "Checksum table to use instead: the upstream JSON {name: md5} or a "
+                  "segbench_manifest.json");
   return {cmd, [args] {
-            const fs::path manifest =
-                args->manifest.empty() ? default_manifest_path(args->dir) : args->manifest;
-            const VerifyReport report = verify_kits19_dir(args->dir, manifest);
-            for (const auto& problem : report.problems)
+            const Kits19Verification v = verify_kits19_dir(args->dir, args->checksums);
+            for (const auto& problem : v.report.problems) {
               fmt::print(stderr, "segbench-data: {}\n", problem);
-            if (!report.ok()) {
-              fmt::print(stderr, "segbench-data: verification failed: {} problem(s) in {}\n",
-                         report.problems.size(), args->dir.string());
+            }
+            const std::string dir = args->dir.string();
+            if (!v.report.ok()) {
+              fmt::print(stderr,
+                         "segbench-data: verification failed: {} problem(s) in {} against {}\n",
+                         v.report.problems.size(), dir, v.table_name);
+              if (v.official && fs::exists(default_manifest_path(args->dir))) {
+                fmt::print(stderr,
+                           "segbench-data: note: the MD5s depend on the torch build that "
+                           "preprocessed; --checksums {} checks the files are as segbench "
+                           "wrote them (open division)\n",
+                           default_manifest_path(args->dir).string());
+              }
               return 1;
             }
-            fmt::print("verification passed: every file in {} matches {}\n", args->dir.string(),
-                       manifest.string());
+            if (v.official) {
+              fmt::print(
+                  "verification passed: {} matches {} ({} files); wrote {} (the 3D U-Net "
+                  "driver's closed-division check)\n",
+                  dir, v.table_name, kits19_official_checksums().size(),
+                  (args->dir / kVerificationRecordName).string());
+            } else {
+              fmt::print(
+                  "verification passed: every file in {} matches {}{}; not verified as "
+                  "the official KiTS19 data (the 3D U-Net driver logs the open division)\n",
+                  dir, v.table_name, v.synthetic ? " (synthetic data)" : "");
+            }
             return 0;
           }};
 }

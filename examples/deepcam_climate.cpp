@@ -25,13 +25,12 @@ int main(int argc, char** argv) {
     AnyContext& ctx = run.connect();
     set_deepcam_batchnorm_groups(cfg, ctx, model);
     run.place_model(*model);
-    mllog::Logger& log =
-        run.open_log(cfg.output_dir.empty() ? std::filesystem::path()
-                                            : cfg.output_dir / "logs" / (cfg.run_tag + ".log"));
+    mllog::Logger& log = run.open_log(deepcam_log_file(cfg));
     const DeepcamDatasets data = stage_deepcam_data(log, cfg, run);
     auto optimizer = make_deepcam_optimizer(cfg, model);
     MeanIouTarget target = deepcam_target(cfg);
     TrainingPlan plan = make_deepcam_plan(cfg, run, model, *optimizer, target);
+    add_deepcam_staging(plan, data, ctx);
     log.end(mllog::key::kInitStop);
 
     const auto loss = [](const at::Tensor& logits, const at::Tensor& label) {

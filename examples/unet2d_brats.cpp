@@ -1,6 +1,6 @@
 // nnU-Net 2D U-Net on BraTS (MSD Task01): the recipe's preset and CLI, composed with the
-// core's train(); stops at the mean Dice target (or by early stopping). One process per rank
-// (Slurm, mpirun or torchrun variables).
+// core's train(); stops by early stopping (reference) or at the mean Dice target. One process per
+// rank (Slurm, mpirun or torchrun variables).
 #include <torch/optim/optimizer.h>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +10,7 @@
 #include "segbench/models/module_size.hpp"
 #include "segbench/models/unet2d.hpp"
 #include "segbench/recipes/brats/config.hpp"
+#include "segbench/recipes/brats/dice_target.hpp"
 #include "segbench/recipes/brats/setup.hpp"
 #include "segbench/recipes/common/run_options.hpp"
 #include "segbench/run/data_parallel_run.hpp"
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
                                                           : cfg.log_dir / "unet2d_brats.log");
     log_brats_init(log, cfg, run, data);
     auto optimizer = make_brats_optimizer(cfg, model);
-    MeanDiceTarget target = brats_mean_dice_target(cfg.quality_target);
+    BratsDiceTarget target(cfg.quality_target > 0 ? std::optional(cfg.quality_target)
+                                                  : std::nullopt);
     TrainingPlan plan = make_brats_plan(cfg, run, model, *optimizer);
     log.end(mllog::key::kInitStop);
 
@@ -46,8 +48,10 @@ int main(int argc, char** argv) {
         outcome,
         fmt::format("last mean Dice {:.4f} (target {}; L1 {:.4f} L2 {:.4f} "
                     "L3 {:.4f}), throughput {:.1f} images/s, {}",
-                    outcome.last_quality, cfg.quality_target, dice.size() > 0 ? dice[0] : 0.0,
-                    dice.size() > 1 ? dice[1] : 0.0, dice.size() > 2 ? dice[2] : 0.0,
+                    outcome.last_quality,
+                    cfg.quality_target > 0 ? fmt::format("{}", cfg.quality_target) : "none",
+                    dice.size() > 0 ? dice[0] : 0.0, dice.size() > 1 ? dice[1] : 0.0,
+                    dice.size() > 2 ? dice[2] : 0.0,
                     outcome.samples_trained / std::max(1e-9, outcome.train_seconds),
                     brats_uses_bf16(cfg, run.device().is_cuda()) ? "bf16 autocast" : "fp32"));
   });

@@ -10,8 +10,10 @@ namespace {
 nlohmann::json epoch_only(const EpochRecord& r) {
   return {{"epoch_num", r.epoch}};
 }
+// The HPC reference's step_num counts training iterations (train.py's `step`), not optimizer
+// steps.
 nlohmann::json epoch_and_step(const EpochRecord& r) {
-  return {{"epoch_num", r.epoch}, {"step_num", r.optimizer_steps}};
+  return {{"epoch_num", r.epoch}, {"step_num", r.iterations}};
 }
 
 class TrainingRules final : public EpochLogRules {
@@ -52,10 +54,13 @@ class HpcRules final : public EpochLogRules {
   void epoch_start(Logger& log, const EpochRecord& r) const override {
     log.start(key::kEpochStart, nullptr, epoch_and_step(r));
   }
-  void epoch_trained(Logger& log, const EpochRecord& r) const override {
+  void train_progress(Logger& log, const EpochRecord& r) const override {
     log.event(key::kLearningRate, r.learning_rate, epoch_and_step(r));
     if (r.last_accuracy >= 0) log.event(key::kTrainAccuracy, r.last_accuracy, epoch_and_step(r));
     log.event(key::kTrainLoss, r.last_loss, epoch_and_step(r));
+  }
+  void epoch_trained(Logger& log, const EpochRecord& r) const override {
+    train_progress(log, r);  // the reference logs the last batch at every epoch's end
   }
   void eval_start(Logger& log, const EpochRecord& r) const override {
     log.start(key::kEvalStart, r.epoch, epoch_only(r));

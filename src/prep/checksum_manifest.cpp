@@ -1,98 +1,146 @@
 #include "segbench/prep/checksum_manifest.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 #include "segbench/io/md5.hpp"
 
 namespace segbench::prep {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr std::string_view kManifestFormat = "segbench-checksum-manifest";
+
+std::string read_text(const fs::path& file, std::string_view what) {
+  std::ifstream in(file, std::ios::binary);
+  SEGBENCH_CHECK(in.is_open(), DataError, "{}: cannot open {}", file.string(), what);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json parse_json(std::string_view text, const std::string& origin) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: checksum table is not valid JSON: {}", origin, e.what()));
+  }
+}
+
+ChecksumTable table_from_object(const nlohmann::json& entries, const std::string& origin) {
+  SEGBENCH_CHECK(entries.is_object(), DataError,
+                 "{}: expected a JSON object {{file name: md5}}, found {}", origin,
+                 entries.type_name());
+  ChecksumTable table;
+  for (const auto& [name, value] : entries.items()) {
+    SEGBENCH_CHECK(value.is_string(), DataError, "{}: entry {} is not an MD5 string (found {})",
+                   origin, name, value.type_name());
+    table[name] = value.get<std::string>();
+  }
+  return table;
+}
+
+bool is_manifest(const nlohmann::json& j) {
+  return j.is_object() && j.contains("format") && j["format"] == kManifestFormat;
+}
+
+}  // namespace
+
+bool is_segbench_metadata(std::string_view file_name) {
+  return file_name == kManifestName || file_name == kVerificationRecordName;
+}
+
 fs::path default_manifest_path(const fs::path& results_dir) {
-  return results_dir / "checksum.json";
+  return results_dir / kManifestName;
 }
 
 void write_checksum_manifest(const fs::path& results_dir,
-                             const std::vector<std::string>& file_names, const fs::path& manifest) {
-  nlohmann::json entries = nlohmann::json::object();
-  for (const auto& name : file_names) entries[name] = io::md5_file_hex(results_dir / name);
-  const fs::path temp =
-      manifest.parent_path() / fmt::format(".{}.tmp-{}", manifest.filename().string(), ::getpid());
+                             const std::vector<std::string>& file_names, const fs::path& manifest,
+                             bool synthetic) {
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& name : file_names) files[name] = io::md5_file_hex(results_dir / name);
+  const nlohmann::json entries = {
+      {"format", kManifestFormat}, {"synthetic", synthetic}, {"files", files}};
+  const fs::path temp = io::temporary_sibling(manifest);
   {
     std::ofstream out(temp, std::ios::trunc);
     SEGBENCH_CHECK(out.is_open(), DataError, "{}: cannot create manifest", manifest.string());
-    out << entries.dump(4) << '\n';
+    out << entries.dump(2) << '\n';
     SEGBENCH_CHECK(out.good(), DataError, "{}: write failed", manifest.string());
   }
-  std::error_code ec;
-  fs::rename(temp, manifest, ec);
-  SEGBENCH_CHECK(!ec, DataError, "{}: cannot rename {} into place: {}", manifest.string(),
-                 temp.string(), ec.message());
+  io::move_into_place(temp, manifest);
 }
 
-VerifyReport verify_kits19_dir(const fs::path& results_dir, const fs::path& manifest) {
-  std::ifstream in(manifest);
-  SEGBENCH_CHECK(in.is_open(), DataError, "{}: cannot open checksum manifest", manifest.string());
-  nlohmann::json entries;
-  try {
-    entries = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(
-        fmt::format("{}: checksum manifest is not valid JSON: {}", manifest.string(), e.what()));
+ChecksumTable parse_checksum_table(std::string_view json_text, const std::string& origin) {
+  const nlohmann::json j = parse_json(json_text, origin);
+  if (is_manifest(j)) {
+    SEGBENCH_CHECK(j.contains("files"), DataError, "{}: segbench manifest without \"files\"",
+                   origin);
+    return table_from_object(j["files"], origin);
   }
-  SEGBENCH_CHECK(entries.is_object(), DataError,
-                 "{}: expected a JSON object {{file name: md5}}, found {}", manifest.string(),
-                 entries.type_name());
-  SEGBENCH_CHECK(fs::is_directory(results_dir), DataError, "{}: results directory does not exist",
-                 results_dir.string());
+  return table_from_object(j, origin);
+}
 
+ChecksumTable read_checksum_table(const fs::path& file) {
+  return parse_checksum_table(read_text(file, "checksum table"), file.string());
+}
+
+std::optional<ChecksumManifest> read_checksum_manifest(const fs::path& file) {
+  if (!fs::exists(file)) return std::nullopt;
+  const nlohmann::json j = parse_json(read_text(file, "segbench manifest"), file.string());
+  SEGBENCH_CHECK(is_manifest(j), DataError,
+                 "{}: not a segbench manifest (expected \"format\": \"{}\")", file.string(),
+                 kManifestFormat);
+  ChecksumManifest manifest;
+  manifest.synthetic = j.value("synthetic", false);
+  SEGBENCH_CHECK(j.contains("files"), DataError, "{}: segbench manifest without \"files\"",
+                 file.string());
+  manifest.files = table_from_object(j["files"], file.string());
+  return manifest;
+}
+
+VerifyReport verify_checksums(const fs::path& dir, const ChecksumTable& table,
+                              const std::string& table_name, const fs::path& table_file) {
+  SEGBENCH_CHECK(fs::is_directory(dir), DataError, "{}: results directory does not exist",
+                 dir.string());
   VerifyReport report;
-  std::set<std::string> listed;
-  for (const auto& [name, value] : entries.items()) {
-    listed.insert(name);
-    if (!value.is_string()) {
-      report.problems.push_back(
-          fmt::format("{}: manifest entry is not a string (found {})", name, value.type_name()));
-      continue;
-    }
-    const fs::path file = results_dir / name;
+  for (const auto& [name, expected] : table) {
+    const fs::path file = dir / name;
     if (!fs::is_regular_file(file)) {
-      report.problems.push_back(fmt::format("{}: missing (listed in {})", name, manifest.string()));
+      report.problems.push_back(fmt::format("{}: missing (listed in {})", name, table_name));
       continue;
     }
-    const std::string expected = value.get<std::string>();
     const std::string found = io::md5_file_hex(file);
     if (found != expected) {
-      report.problems.push_back(
-          fmt::format("{}: checksum mismatch: expected {}, found {}", name, expected, found));
+      report.problems.push_back(fmt::format("{}: MD5 mismatch: expected {} ({}), found {}", name,
+                                            expected, table_name, found));
     }
   }
   std::error_code ec;
-  const fs::path manifest_canonical = fs::weakly_canonical(manifest, ec);
+  const fs::path table_canonical =
+      table_file.empty() ? fs::path() : fs::weakly_canonical(table_file, ec);
   std::vector<std::string> extra;
-  for (const auto& entry : fs::directory_iterator(results_dir)) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (listed.count(name) > 0) continue;
-    if (fs::weakly_canonical(entry.path(), ec) == manifest_canonical) continue;
+    if (table.count(name) > 0 || is_segbench_metadata(name)) continue;
+    if (!table_canonical.empty() && fs::weakly_canonical(entry.path(), ec) == table_canonical) {
+      continue;
+    }
     extra.push_back(name);
   }
   std::sort(extra.begin(), extra.end());
   for (const auto& name : extra) {
     report.problems.push_back(
-        fmt::format("{}: unexpected file (not listed in {})", name, manifest.string()));
+        fmt::format("{}: unexpected file (not listed in {})", name, table_name));
   }
   return report;
-}
-
-VerifyReport verify_kits19_dir(const fs::path& results_dir) {
-  return verify_kits19_dir(results_dir, default_manifest_path(results_dir));
 }
 
 }  // namespace segbench::prep

@@ -16,6 +16,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/io/npy.hpp"
+#include "segbench/prep/kits19_synthetic.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -192,9 +193,11 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
     progress.flush();
   }
   report.manifest = default_manifest_path(results_dir);
-  write_checksum_manifest(results_dir, report.written_files, report.manifest);
-  fmt::print(progress, "wrote {} cases ({} files) and {}\n", report.cases_written,
-             report.written_files.size(), report.manifest.string());
+  report.synthetic = fs::exists(raw_data_dir / kKits19SyntheticMarker);
+  write_checksum_manifest(results_dir, report.written_files, report.manifest, report.synthetic);
+  fmt::print(progress, "wrote {} cases ({} files) and {}{}\n", report.cases_written,
+             report.written_files.size(), report.manifest.string(),
+             report.synthetic ? " (synthetic data: not the official KiTS19 data)" : "");
   return report;
 }
 

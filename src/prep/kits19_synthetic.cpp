@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <numbers>
 #include <ostream>
 #include <random>
@@ -197,6 +198,16 @@ std::vector<fs::path> write_kits19_synthetic(const fs::path& out_dir, const Kits
   SEGBENCH_CHECK(o.first_case_id >= 0 && o.first_case_id + o.cases <= 100000, ConfigError,
                  "synthetic KiTS19: case ids {}..{} do not fit 5 digits", o.first_case_id,
                  o.first_case_id + o.cases - 1);
+  fs::create_directories(out_dir);
+  {
+    const fs::path marker = out_dir / kKits19SyntheticMarker;
+    std::ofstream out(marker, std::ios::trunc);
+    fmt::print(out,
+               "{{\"generator\": \"segbench-data kits19-synth\", \"seed\": {}, "
+               "\"first_id\": {}, \"cases\": {}}}\n",
+               o.seed, o.first_case_id, o.cases);
+    SEGBENCH_CHECK(out.good(), DataError, "{}: write failed", marker.string());
+  }
   std::vector<fs::path> dirs;
   for (int index = 0; index < o.cases; ++index) {
     const SynthCase c = make_kits19_synthetic_case(o, index);

@@ -55,18 +55,23 @@ at::Tensor Lamb::step(LossClosure closure) {
     at::AutoGradMode enable_grad(true);
     loss = closure();
   }
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const LambOptions&>(group.options());
-    // Global gradient-norm clip over the group (Apex FusedLAMB max_grad_norm).
-    double clip = 1.0;
-    if (o.max_grad_norm() > 0) {
-      double sq = 0.0;
+  // Apex FusedLAMB clips with one global gradient norm over every parameter of every group,
+  // taking max_grad_norm from the first group (its defaults).
+  double clip = 1.0;
+  const double max_norm =
+      static_cast<const LambOptions&>(param_groups_.front().options()).max_grad_norm();
+  if (max_norm > 0) {
+    double sq = 0.0;
+    for (const auto& group : param_groups_) {
       for (const auto& p : group.params()) {
         if (p.grad().defined()) sq += p.grad().to(at::kDouble).pow(2).sum().item<double>();
       }
-      const double norm = std::sqrt(sq);
-      if (norm > o.max_grad_norm()) clip = o.max_grad_norm() / norm;
     }
+    const double norm = std::sqrt(sq);
+    if (norm > max_norm) clip = max_norm / norm;
+  }
+  for (auto& group : param_groups_) {
+    const auto& o = static_cast<const LambOptions&>(group.options());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
       const at::Tensor grad = p.grad() * clip;
@@ -84,11 +89,17 @@ at::Tensor Lamb::step(LossClosure closure) {
       const double bc1 = 1.0 - std::pow(o.beta1(), static_cast<double>(s.step()));
       const double bc2 = 1.0 - std::pow(o.beta2(), static_cast<double>(s.step()));
       at::Tensor update = (s.exp_avg() / bc1) / ((s.exp_avg_sq() / bc2).sqrt() + o.eps());
-      if (o.weight_decay() != 0) update.add_(p, o.weight_decay());
-      const double p_norm = p.norm().item<double>();
-      const double u_norm = update.norm().item<double>();
-      const double trust = (p_norm > 0 && u_norm > 0) ? p_norm / u_norm : 1.0;
-      p.add_(update, -o.lr() * trust);
+      // use_nvlamb=False (FusedLAMB's default, the reference's): the trust ratio
+      // ||p|| / ||update|| scales the step only where weight decay is on; with weight decay 0
+      // the step is the plain bias-corrected Adam direction times lr.
+      double ratio = 1.0;
+      if (o.weight_decay() != 0) {
+        update.add_(p, o.weight_decay());
+        const double p_norm = p.norm().item<double>();
+        const double u_norm = update.norm().item<double>();
+        if (p_norm > 0 && u_norm > 0) ratio = p_norm / u_norm;
+      }
+      p.add_(update, -o.lr() * ratio);
     }
   }
   return loss;

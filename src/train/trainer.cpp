@@ -48,6 +48,9 @@ SegmentationTrainer::SegmentationTrainer(TrainingLoop loop, TrainerOptions optio
                  options_.evaluate_every, options_.start_eval_at);
   SEGBENCH_CHECK(options_.ga_steps >= 1, ConfigError, "trainer: ga_steps must be >= 1, got {}",
                  options_.ga_steps);
+  SEGBENCH_CHECK(options_.log_every_iterations >= 0, ConfigError,
+                 "trainer: log_every_iterations must be >= 0, got {}",
+                 options_.log_every_iterations);
   if (!loop_.gradients.reduce) loop_.gradients.reduce = [] {};
   if (!loop_.average_over_ranks) loop_.average_over_ranks = [](double v) { return v; };
 }
@@ -88,12 +91,26 @@ SegmentationTrainer::EpochStats SegmentationTrainer::train_one_epoch(int64_t epo
     stats.last_loss = value;
     if (step.accuracy >= 0) stats.last_accuracy = step.accuracy;
     ++iteration;
+    ++iterations_;
+    if (options_.log_every_iterations > 0 && iterations_ % options_.log_every_iterations == 0) {
+      // A collective: every rank runs the same number of iterations per epoch.
+      loop_.log_rules->train_progress(
+          *loop_.log,
+          {.epoch = epoch,
+           .optimizer_steps = optimizer_steps_,
+           .iterations = iterations_,
+           .learning_rate = learning_rate(optimizer),
+           .last_loss = loop_.average_over_ranks(value),
+           .last_accuracy = step.accuracy >= 0 ? loop_.average_over_ranks(step.accuracy) : -1.0});
+    }
   }
   SEGBENCH_CHECK(iteration > 0, ConfigError,
                  "epoch {} had no training batch (fewer training cases than the batch size?)",
                  epoch);
   if (loop_.end_of_epoch) loop_.end_of_epoch();
   stats.loss = loop_.average_over_ranks(loss_sum / static_cast<double>(iteration));
+  stats.last_loss = loop_.average_over_ranks(stats.last_loss);
+  if (stats.last_accuracy >= 0) stats.last_accuracy = loop_.average_over_ranks(stats.last_accuracy);
   return stats;
 }
 
@@ -120,8 +137,8 @@ TrainOutcome SegmentationTrainer::fit() {
                    "checkpoint {} was written by a run with seed {}, this run has seed {}",
                    options_.resume_from.string(), state.seed, options_.seed);
     first_epoch = state.epoch + 1;
-    optimizer_steps_ =
-        state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch()) / options_.ga_steps;
+    iterations_ = state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch());
+    optimizer_steps_ = iterations_ / options_.ga_steps;
     outcome.last_quality = state.last_quality;
     report(
         fmt::format("resumed from {} after epoch {}", options_.resume_from.string(), state.epoch));
@@ -133,6 +150,11 @@ TrainOutcome SegmentationTrainer::fit() {
   if (!options_.resume_from.empty()) {
     log.event(key::kRunResumed, nullptr,
               {{"epoch_num", first_epoch - 1}, {"checkpoint", options_.resume_from.string()}});
+  }
+  if (options_.stage) {
+    log.start(key::kStagingStart);
+    const nlohmann::json staged = options_.stage();
+    log.end(key::kStagingStop, nullptr, staged.is_object() ? staged : nlohmann::json::object());
   }
 
   const auto save = [&](int64_t epoch) {
@@ -151,7 +173,8 @@ TrainOutcome SegmentationTrainer::fit() {
                                    static_cast<double>(options_.samples_per_step);
   for (int64_t epoch = first_epoch; epoch <= options_.max_epochs; ++epoch) {
     set_learning_rate(optimizer, loop_.schedule->lr(epoch, optimizer_steps_));
-    rules.epoch_start(log, {.epoch = epoch, .optimizer_steps = optimizer_steps_});
+    rules.epoch_start(
+        log, {.epoch = epoch, .optimizer_steps = optimizer_steps_, .iterations = iterations_});
     const auto epoch_start = Clock::now();
     EpochStats epoch_stats;
     try {
@@ -163,6 +186,7 @@ TrainOutcome SegmentationTrainer::fit() {
     const double seconds = seconds_since(epoch_start);
     const mllog::EpochRecord record{.epoch = epoch,
                                     .optimizer_steps = optimizer_steps_,
+                                    .iterations = iterations_,
                                     .learning_rate = learning_rate(optimizer),
                                     .last_loss = epoch_stats.last_loss,
                                     .last_accuracy = epoch_stats.last_accuracy};

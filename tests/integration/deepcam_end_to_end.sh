@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DeepCAM end to end through the real binaries, on tiny synthetic CAM5 data:
 #   synth (flat) → split → stats → convert; dry run; train the demo network to IoU ≥ 0.82
-#   → the MLLOG passes the HPC 3.0.0 deepcam rules; the .npy layout; a 2-rank Gloo run;
+#   → the MLLOG passes the HPC 3.0.0 deepcam rules, staging inside the run; the .npy layout; a
+#   2-rank Gloo run with train metrics averaged over ranks every --logging_frequency iterations;
 #   bad input gives errors naming the file.
 # Usage: deepcam_end_to_end.sh SEGBENCH_DATA DEEPCAM_CLIMATE MLLOG_CHECK
 set -euo pipefail
@@ -22,11 +23,11 @@ echo "== synth (flat) + split + stats + convert"
 "$DATA_TOOL" cam5-convert --data_dir "$WORK/cam5" --out "$WORK/npy" > "$WORK/convert.txt"
 [ "$(ls "$WORK"/npy/train/label-*.npy | wc -l)" -eq 48 ] || fail "expected 48 train labels"
 
-echo "== dry run of the reference preset"
-"$DRIVER" --preset reference --dry-run > "$WORK/dry.txt"
+echo "== dry run of the baseline preset"
+"$DRIVER" --preset baseline --dry-run > "$WORK/dry.txt"
 expect_in "parameters: 56454720" "$WORK/dry.txt"
 expect_in "batchnorm layers: 76" "$WORK/dry.txt"
-expect_exit 2 "$WORK/closed.txt" "$DRIVER" --preset reference --dry-run --width 0.5 \
+expect_exit 2 "$WORK/closed.txt" "$DRIVER" --preset baseline --dry-run --width 0.5 \
   --submission_division closed
 expect_in "width 0.5" "$WORK/closed.txt"
 
@@ -43,6 +44,11 @@ expect_in '"key":"submission_division","value":"open"' "$LOG"
 expect_in '"key":"train_samples","value":48' "$LOG"
 expect_in '"key":"eval_samples","value":6' "$LOG"
 expect_in '"key":"target_accuracy_reached"' "$LOG"
+# Staging inside the timed run (HPC 1.0/2.0 rules; 3.0 accepts it there too).
+grep -o '"key":"[a-z_]*"' "$LOG" | grep -A2 '"run_start"' | tr '\n' ' ' |
+  grep -q '"key":"run_start" "key":"staging_start" "key":"staging_stop"' ||
+  fail "staging_start/staging_stop must follow run_start"
+expect_in '"staged_files":54' "$LOG"
 
 echo "== the converted .npy layout trains the same way (smoke)"
 expect_exit 1 "$WORK/npy.txt" "$DRIVER" --preset smoke --seed 3 --data_dir "$WORK/npy" \
@@ -67,11 +73,18 @@ two_ranks() {
 }
 
 echo "== two ranks over Gloo, BatchNorm synchronised over both, overlapped gradients (smoke)"
-two_ranks 1 rank --output_dir "$WORK/r2" --batchnorm_group_size 2 --grad_sync overlap
+two_ranks 1 rank --output_dir "$WORK/r2" --batchnorm_group_size 2 --grad_sync overlap \
+  --logging_frequency 5
 expect_in '"key":"number_of_ranks","value":2' "$WORK/r2/logs/deepcam.log"
 expect_in '"key":"global_batch_size","value":4' "$WORK/r2/logs/deepcam.log"
 expect_in '"key":"batchnorm_group_size","value":2' "$WORK/r2/logs/deepcam.log"
 expect_in "2 ranks (gloo)" "$WORK/rank0.txt"
+# 48 samples / 2 ranks / batch 2 = 12 iterations: train_loss at iterations 5 and 10 (averaged
+# over both ranks, a collective) and at the epoch's end.
+[ "$(grep -c '"key":"train_loss"' "$WORK/r2/logs/deepcam.log")" -eq 3 ] ||
+  fail "expected 3 train_loss events with --logging_frequency 5"
+expect_in '"key":"train_loss","value":[0-9.e-]*,"metadata":{[^}]*"epoch_num":1,"step_num":10}' \
+  "$WORK/r2/logs/deepcam.log"
 RANK=1 WORLD_SIZE=4 "$DRIVER" --preset smoke --data_dir "$WORK/cam5" --batchnorm_group_size 2 \
   --dry-run > "$WORK/bn_dry.txt"
 expect_in "batchnorm statistics: synchronised over ranks 0-1" "$WORK/bn_dry.txt"

@@ -17,10 +17,34 @@ echo "== synth + preprocess + verify"
   --min_shape 64 > "$WORK/prep.txt"
 "$DATA_TOOL" kits19-verify --results_dir "$WORK/npy" > "$WORK/verify.txt"
 [ "$(ls "$WORK"/npy/case_*_x.npy | wc -l)" -eq 20 ] || fail "expected 20 image files"
+# Synthetic data: verified against segbench's manifest, never presented as the official data.
+expect_in "segbench_manifest.json (synthetic data); not verified as the official KiTS19 data" "$WORK/verify.txt"
+[ ! -e "$WORK/npy/checksum.json" ] || fail "preprocess wrote checksum.json (the upstream table's name)"
+# Against the official MLCommons table (shipped in the source tree): every file mismatches,
+# the manifest is not a data file, and no verification record is left.
+status=0
+"$DATA_TOOL" kits19-verify --results_dir "$WORK/npy" \
+  --checksums "$(dirname "${BASH_SOURCE[0]}")/../../src/prep/kits19_checksum.json" \
+  > "$WORK/verify_official.txt" 2>&1 || status=$?
+[ $status -eq 1 ] || fail "synthetic data against the official table exited $status, expected 1"
+expect_in "case_00000_x.npy: MD5 mismatch" "$WORK/verify_official.txt"
+expect_in "verification failed: 420 problem(s)" "$WORK/verify_official.txt"  # 40 mismatch, 380 missing
+grep -q "segbench_manifest.json: unexpected" "$WORK/verify_official.txt" && fail "the manifest counted as a data file"
+[ ! -e "$WORK/npy/segbench_verified.json" ] || fail "a failed verification left a record"
 
-echo "== dry run of the reference preset"
+echo "== dry run of the baseline preset (and its alias reference)"
 "$DRIVER" --preset reference --data_dir "$WORK/npy" --dry-run > "$WORK/dry.txt"
 expect_in "parameters: 31190243" "$WORK/dry.txt"
+expect_in '"preset": "baseline"' "$WORK/dry.txt"
+expect_in '"start_eval_at": 500' "$WORK/dry.txt"
+expect_in "alias of --preset baseline" "$WORK/dry.txt"
+
+echo "== closed division refused on data that is not the verified official KiTS19 data"
+status=0
+"$DRIVER" --preset smoke --threads 1 --data_dir "$WORK/npy" --submission_division closed \
+  > /dev/null 2> "$WORK/closed.txt" || status=$?
+[ $status -eq 2 ] || fail "--submission_division closed on synthetic data exited $status, expected 2"
+expect_in "closed needs the official KiTS19 data: .*segbench_verified.json not found" "$WORK/closed.txt"
 
 echo "== train to the target (1 thread, deterministic)"
 start=$SECONDS
@@ -29,6 +53,7 @@ start=$SECONDS
   { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
 echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"
 expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
+expect_in "note: submission_division open (15 train / 5 eval cases)" "$WORK/train.err"
 "$MLLOG_CHECK" "$WORK/logs/unet3d.log"
 expect_in '"key":"submission_division","value":"open"' "$WORK/logs/unet3d.log"
 expect_in '"key":"train_samples","value":15' "$WORK/logs/unet3d.log"

@@ -49,12 +49,14 @@ struct PreprocessReport {
   int cases_written = 0;
   std::vector<std::string> skipped;        ///< case directory names skipped by id
   std::vector<std::string> written_files;  ///< file names inside results_dir, in write order
-  std::filesystem::path manifest;          ///< the checksum.json written
+  std::filesystem::path manifest;          ///< the segbench_manifest.json written
+  bool synthetic = false;                  ///< raw_data_dir came from kits19-synth
 };
 
 /// Visits the entries of raw_data_dir whose name contains "case", in sorted order, preprocesses
 /// each `<case>/imaging.nii.gz` + `segmentation.nii.gz` into `<results_dir>/<case>_x.npy` and
-/// `_y.npy`, prints one progress line per case, then writes `<results_dir>/checksum.json`.
+/// `_y.npy`, prints one progress line per case, then writes `<results_dir>/segbench_manifest.json`
+/// (marked synthetic when raw_data_dir holds kits19-synth's marker file).
 PreprocessReport preprocess_kits19_dir(const std::filesystem::path& raw_data_dir,
                                        const std::filesystem::path& results_dir,
                                        const Kits19PreprocessOptions& options,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <string_view>
 #include <vector>
 
 #include "segbench/io/nifti.hpp"
@@ -44,7 +45,12 @@ struct SynthCase {
 /// Case `index` (0-based) of the generator; depends only on (options, index).
 SynthCase make_kits19_synthetic_case(const Kits19SynthOptions& options, int index);
 
-/// Writes options.cases cases named case_%05d from first_case_id; returns the case directories.
+/// Written beside the generated cases: preprocessing records the data as synthetic, so that
+/// nothing ever verifies it against (or presents it as) the official KiTS19 data.
+inline constexpr std::string_view kKits19SyntheticMarker = "segbench_synthetic.json";
+
+/// Writes options.cases cases named case_%05d from first_case_id and the marker file; returns
+/// the case directories.
 std::vector<std::filesystem::path> write_kits19_synthetic(const std::filesystem::path& out_dir,
                                                           const Kits19SynthOptions& options,
                                                           std::ostream* progress = nullptr);

@@ -1,6 +1,8 @@
-// LAMB (layer-wise adaptive moments), with the defaults of NVIDIA Apex FusedLAMB that the
-// MLPerf references use: bias correction on, gradient averaging on, global grad-norm clip 1.0.
-// Module tier (torch::optim).
+// LAMB (layer-wise adaptive moments) as NVIDIA Apex FusedLAMB computes it with the defaults the
+// MLPerf references use: bias correction on, gradient averaging on, AdamW-style decoupled weight
+// decay, a global grad-norm clip of 1.0 over all parameters, and use_nvlamb=False: the trust
+// ratio ||p|| / ||update|| applies only to parameter groups with weight decay != 0 (with weight
+// decay 0 the step is lr × the Adam direction). Module tier (torch::optim).
 #pragma once
 
 #include <torch/optim/optimizer.h>
@@ -18,7 +20,7 @@ struct LambOptions : public torch::optim::OptimizerCloneableOptions<LambOptions>
   TORCH_ARG(double, beta2) = 0.999;
   TORCH_ARG(double, eps) = 1e-6;
   TORCH_ARG(double, weight_decay) = 0.0;
-  TORCH_ARG(double, max_grad_norm) = 1.0;  ///< ≤ 0 disables the global clip
+  TORCH_ARG(double, max_grad_norm) = 1.0;  ///< ≤ 0 disables the global clip (first group's)
 
  public:  // TORCH_ARG leaves the section private
   void serialize(torch::serialize::InputArchive& archive) override;

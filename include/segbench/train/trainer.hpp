@@ -98,6 +98,14 @@ struct TrainerOptions {
   std::filesystem::path resume_from;      ///< "" = fresh start
   /// Events logged right after run_start (train_samples, eval_samples, ...).
   std::vector<std::pair<std::string, nlohmann::json>> run_start_events;
+  /// Optional data staging, run on every rank right after run_start (and its events) between
+  /// staging_start and staging_stop: inside the timed run, where the MLPerf HPC 1.0/2.0 rules
+  /// require it (3.0 accepts it there too). Returns the staging_stop metadata.
+  std::function<nlohmann::json()> stage;
+  /// Every this many training iterations (global count), the current batch's loss and accuracy
+  /// are averaged over ranks and handed to the log rules' train_progress(). 0: only at the end
+  /// of each epoch (the log rules' epoch_trained, also with averaged values).
+  int64_t log_every_iterations = 0;
   /// Optional, after each evaluation that did not reach the target: a reason aborts the run
   /// (e.g. a divergence rule).
   std::function<std::optional<std::string>(const EvalResult&)> abort_rule;
@@ -120,8 +128,8 @@ class SegmentationTrainer {
  private:
   struct EpochStats {
     double loss = 0.0;            ///< mean over the epoch's iterations and ranks
-    double last_loss = 0.0;       ///< last batch (what the HPC reference logs)
-    double last_accuracy = -1.0;  ///< last batch, when the step computes it
+    double last_loss = 0.0;       ///< last batch, mean over ranks (what the HPC reference logs)
+    double last_accuracy = -1.0;  ///< last batch, mean over ranks, when the step computes it
   };
   EpochStats train_one_epoch(int64_t epoch);
   EvalResult evaluate(int64_t epoch);
@@ -130,6 +138,7 @@ class SegmentationTrainer {
   TrainingLoop loop_;
   TrainerOptions options_;
   int64_t optimizer_steps_ = 0;  ///< global, across epochs (resumed from the epoch count)
+  int64_t iterations_ = 0;       ///< training batches, global across epochs (likewise)
 };
 
 static_assert(Trainer<SegmentationTrainer>);

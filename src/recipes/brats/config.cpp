@@ -1,5 +1,10 @@
 #include "segbench/recipes/brats/config.hpp"
 
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
 #include "segbench/error.hpp"
 #include "segbench/recipes/common/cli.hpp"
 
@@ -8,7 +13,22 @@ namespace segbench {
 BratsConfig brats_preset(const std::string& name) {
   BratsConfig c;
   c.preset = name;
-  if (name == "reference") return c;  // HAB README recipe: batch 64, AdamW 1e-3, DS, instance
+  if (name == "reference") {
+    // The seed's HAB command (README recipe: batch 64, AdamW 1e-3, deep supervision, instance
+    // norm) on main.py's defaults: early stopping, patience 100, min 30, max 10000 epochs.
+    c.num_workers = 8;
+    return c;
+  }
+  if (name == "time-to-target") {
+    c = brats_preset("reference");
+    c.preset = name;
+    c.early_stopping = false;
+    c.quality_target = 0.73;
+    c.notes.push_back(
+        "time-to-target: the run stops at mean Dice 0.73 (DLE21 README's 2-D fold average), a "
+        "segbench extension; the reference has no quality target and stops by early stopping");
+    return c;
+  }
   if (name == "demo") {
     // Synthetic MSD volumes preprocessed to 64×64 slices, a narrow network: minutes on 2 cores.
     c.patch = {64, 64};
@@ -16,6 +36,7 @@ BratsConfig brats_preset(const std::string& name) {
     c.batch_size = 16;
     c.val_batch_size = 32;
     c.max_epochs = 60;
+    c.early_stopping = false;
     c.quality_target = 0.90;
     c.learning_rate = 3e-3;
     c.num_workers = 1;
@@ -33,7 +54,19 @@ BratsConfig brats_preset(const std::string& name) {
     c.threads = 1;
     return c;
   }
-  throw ConfigError(fmt::format("unknown preset '{}' (known: reference, demo, smoke)", name));
+  throw ConfigError(
+      fmt::format("unknown preset '{}' (known: reference, time-to-target, demo, smoke)", name));
+}
+
+std::string brats_preset_source(const std::string& preset) {
+  constexpr const char* hab =
+      "HabanaAI/Model-References@2be6044 PyTorch/computer_vision/segmentation/Unet main.py + "
+      "utils/utils.py defaults, the seed's command (README recipe)";
+  if (preset == "reference") return hab;
+  if (preset == "time-to-target") {
+    return fmt::format("{}; stopping at mean Dice 0.73 instead of early stopping (segbench)", hab);
+  }
+  return "segbench preset (no reference counterpart: reduced model and data)";
 }
 
 int64_t slices_per_volume(const BratsConfig& c) {
@@ -55,7 +88,9 @@ void validate(const BratsConfig& c) {
   SEGBENCH_CHECK(c.val_batch_size >= 1, ConfigError, "--val_batch_size must be >= 1, got {}",
                  c.val_batch_size);
   SEGBENCH_CHECK(c.optimizer == "adamw" || c.optimizer == "adam" || c.optimizer == "sgd",
-                 ConfigError, "--optimizer must be adamw, adam or sgd, got '{}'", c.optimizer);
+                 ConfigError, "--optimizer must be adamw, fusedadamw, adam or sgd, got '{}'{}",
+                 c.optimizer,
+                 c.optimizer == "radam" ? " (RAdam is not in LibTorch; DLE21's default)" : "");
   SEGBENCH_CHECK(c.scheduler == "none" || c.scheduler == "multistep" || c.scheduler == "cosine" ||
                      c.scheduler == "plateau",
                  ConfigError, "--scheduler must be none, multistep, cosine or plateau, got '{}'",
@@ -68,14 +103,137 @@ void validate(const BratsConfig& c) {
                  "--oversampling must be in [0, 1], got {}", c.oversampling);
   SEGBENCH_CHECK(c.dist_timeout > 0, ConfigError, "--dist_timeout must be > 0 s, got {}",
                  c.dist_timeout);
+  SEGBENCH_CHECK(c.quality_target >= 0 && c.quality_target <= 1, ConfigError,
+                 "--quality_target must be in [0, 1] (0 = none), got {}", c.quality_target);
 }
+
+namespace {
+
+// HAB main.py flags that segbench has no setting of its own for (fidelity §3.7).
+struct HabFlags {
+  std::string results, logname, task = "01", affinity = "disabled", exec_mode = "train";
+  std::string hmp_bf16, hmp_fp32, hmp_opt_level = "O1", channels_last = "True";
+  int64_t hpus = 0, gpus = 0, dim = 2, bucket_cap_mb = 125;
+  double gradient_clip_val = 0.0;
+  bool run_lazy_mode = false, hmp = false, hmp_verbose = false, amp_flag = false;
+};
+
+// HAB's --amp is a flag (fp16 autocast on GPUs); segbench's takes a value. A bare --amp (at the
+// end or before another flag) is HAB's and becomes a bf16 request.
+std::vector<std::string> rewrite_bare_amp(int argc, const char* const* argv, HabFlags& hab) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const bool bare = args[i] == "--amp" && (i + 1 == args.size() || args[i + 1].starts_with("-"));
+    if (bare) {
+      args[i] = "--amp=bf16";
+      hab.amp_flag = true;
+    }
+  }
+  return args;
+}
+
+void add_hab_flags(CLI::App& app, BratsConfig& c, HabFlags& h) {
+  const std::string group = "HAB main.py flags (mapped to segbench settings, with a note)";
+  app.add_option("--results", h.results, "results directory: the log goes there (--log_dir)")
+      ->group(group);
+  app.add_option("--logname", h.logname, "ignored (HAB's DLLogger file name)")->group(group);
+  app.add_option("--task", h.task, "01 only (MSD Task01 BrainTumour)")->group(group);
+  app.add_option("--hpus", h.hpus, "ignored: no Habana devices; see --device")->group(group);
+  app.add_option("--gpus", h.gpus, "N > 0: --device cuda (ranks come from the launcher)")
+      ->group(group);
+  app.add_option("--affinity", h.affinity, "ignored: bind CPUs with the launcher")->group(group);
+  app.add_option("--dim", h.dim, "2 only")->group(group);
+  app.add_option("--exec_mode", h.exec_mode, "train only")->group(group);
+  app.add_flag("--run_lazy_mode", h.run_lazy_mode, "ignored (Habana graph mode)")->group(group);
+  app.add_flag("--hmp", h.hmp, "bf16 mixed precision: --amp bf16")->group(group);
+  app.add_option("--hmp-bf16", h.hmp_bf16, "ignored: autocast picks the bf16 ops")->group(group);
+  app.add_option("--hmp-fp32", h.hmp_fp32, "ignored: autocast picks the fp32 ops")->group(group);
+  app.add_option("--hmp-opt-level", h.hmp_opt_level, "ignored")->group(group);
+  app.add_flag("--hmp-verbose", h.hmp_verbose, "ignored")->group(group);
+  app.add_option("--bucket_cap_mb", h.bucket_cap_mb, "ignored: 25 MB buckets")->group(group);
+  app.add_option("--channels_last", h.channels_last, "ignored")->group(group);
+  app.add_option("--gradient_clip_val", h.gradient_clip_val, "0 only (no clipping)")->group(group);
+  app.add_flag("--benchmark", c.benchmark, "HAB's throughput mode (dry run only)")->group(group);
+  app.add_option("--warmup", c.warmup, "benchmark: steps before timing")->group(group);
+  app.add_option("--train_batches", c.train_batches, "benchmark: steps per epoch")->group(group);
+  app.add_option("--test_batches", c.test_batches, "benchmark: inference steps")->group(group);
+}
+
+void map_hab_flags(const CLI::App& app, const HabFlags& h, BratsConfig& c) {
+  const auto given = [&app](const char* flag) { return app.count(flag) > 0; };
+  SEGBENCH_CHECK(h.task == "01", ConfigError,
+                 "--task {}: only MSD Task01 (BrainTumour, --task 01) is implemented", h.task);
+  SEGBENCH_CHECK(h.dim == 2, ConfigError, "--dim {}: only the 2-D nnU-Net is implemented", h.dim);
+  SEGBENCH_CHECK(h.exec_mode == "train", ConfigError,
+                 "--exec_mode {}: only train is implemented (validation runs every epoch)",
+                 h.exec_mode);
+  SEGBENCH_CHECK(h.gradient_clip_val == 0.0, ConfigError,
+                 "--gradient_clip_val {}: gradient clipping is not implemented",
+                 h.gradient_clip_val);
+  SEGBENCH_CHECK(!(h.hpus > 0 && h.gpus > 0), ConfigError,
+                 "--hpus {} --gpus {}: cannot use both (as main.py)", h.hpus, h.gpus);
+  if (!h.results.empty()) {
+    if (!given("--log_dir")) c.log_dir = h.results;
+    c.notes.push_back(
+        fmt::format("--results {}: the log goes to {}/unet2d_brats.log (MLLOG "
+                    "lines; no DLLogger logs.json)",
+                    h.results, c.log_dir.string()));
+  }
+  if (given("--logname")) c.notes.push_back("--logname ignored (HAB's DLLogger file name)");
+  if (given("--hpus")) {
+    c.notes.push_back(
+        fmt::format("--hpus {}: no Habana devices; the run uses --device {} and "
+                    "one process per rank from the launcher (srun, mpirun, torchrun)",
+                    h.hpus, c.device));
+  }
+  if (h.gpus > 0) {
+    if (c.device == "auto") c.device = "cuda";
+    c.notes.push_back(fmt::format("--gpus {}: --device {}; start {} process(es) with the launcher",
+                                  h.gpus, c.device, h.gpus));
+  } else if (given("--gpus")) {
+    c.notes.push_back("--gpus 0: no GPU requested by this flag (--device decides)");
+  }
+  if (given("--affinity")) {
+    c.notes.push_back(
+        h.affinity == "disabled"
+            ? "--affinity disabled: no CPU binding (bind with the launcher)"
+            : fmt::format("--affinity {} ignored: bind CPUs with the launcher", h.affinity));
+  }
+  if (given("--dim")) c.notes.push_back("--dim 2: the 2-D nnU-Net");
+  if (given("--exec_mode")) c.notes.push_back("--exec_mode train: training with validation");
+  if (h.run_lazy_mode) c.notes.push_back("--run_lazy_mode ignored (Habana graph mode)");
+  if (h.hmp || h.amp_flag) {
+    c.amp = "bf16";
+    c.notes.push_back(fmt::format(
+        "{}: bf16 autocast (--amp bf16); on a CPU it runs too, faster only with AMX-BF16",
+        h.hmp ? "--hmp" : "--amp"));
+  }
+  if (given("--hmp-bf16") || given("--hmp-fp32") || given("--hmp-opt-level") || h.hmp_verbose) {
+    c.notes.push_back("--hmp-bf16/--hmp-fp32 op lists ignored: autocast picks each op's precision");
+  }
+  if (given("--bucket_cap_mb")) c.notes.push_back("--bucket_cap_mb ignored: 25 MB buckets");
+  if (given("--channels_last")) c.notes.push_back("--channels_last ignored");
+  if (c.optimizer == "fusedadamw") {
+    c.optimizer = "adamw";
+    c.notes.push_back("--optimizer fusedadamw: torch AdamW (eps 1e-8, weight decay as given)");
+  }
+  if (c.benchmark) {
+    c.notes.push_back(fmt::format(
+        "--benchmark: HAB's throughput mode ({} epochs of {} steps, timing after {} warm-up "
+        "steps, no validation) is not implemented: a run refuses it",
+        c.max_epochs, c.train_batches, c.warmup));
+  }
+}
+
+}  // namespace
 
 BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   BratsConfig c = brats_preset(cli::find_preset(argc, argv, "reference"));
   CLI::App app{"nnU-Net 2D U-Net on BraTS / MSD Task01 (segbench)", "unet2d_brats"};
   std::string preset = c.preset;
-  app.add_option("--preset", preset, "reference | demo | smoke")->capture_default_str();
-  app.add_option("--data_dir", c.data_dir, "preprocessed BRATS_XXX_{x,y}.npy directory");
+  app.add_option("--preset", preset, "reference | time-to-target | demo | smoke")
+      ->capture_default_str();
+  app.add_option("--data_dir,--data", c.data_dir, "preprocessed BRATS_XXX_{x,y}.npy directory");
   app.add_option("--log_dir", c.log_dir, "log directory (unet2d_brats.log)");
   app.add_option("--save_ckpt_path", c.save_ckpt_path, "checkpoint file written at the end");
   app.add_option("--load_ckpt_path,--resume", c.load_ckpt_path, "resume from this checkpoint");
@@ -92,13 +250,17 @@ BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   app.add_option("--max_epochs", c.max_epochs)->capture_default_str();
   app.add_option("--min_epochs", c.min_epochs)->capture_default_str();
   app.add_option("--patience", c.patience, "early stopping: evaluations")->capture_default_str();
-  app.add_flag("--early_stopping", c.early_stopping, "the reference's stopping rule");
-  app.add_option("--quality_target", c.quality_target, "mean Dice")->capture_default_str();
+  app.add_flag("--early_stopping,!--no-early_stopping", c.early_stopping,
+               "the reference's stopping rule (on in the reference preset)");
+  app.add_option("--quality_target", c.quality_target, "mean Dice that ends the run (0 = none)")
+      ->capture_default_str();
   app.add_option("--batch_size", c.batch_size, "slices per step")->capture_default_str();
   app.add_option("--nvol", c.nvol, "volumes per step")->capture_default_str();
   app.add_option("--val_batch_size", c.val_batch_size)->capture_default_str();
-  app.add_option("--optimizer", c.optimizer, "adamw | adam | sgd")->capture_default_str();
+  app.add_option("--optimizer", c.optimizer, "adamw | fusedadamw (= adamw) | adam | sgd")
+      ->capture_default_str();
   app.add_option("--learning_rate", c.learning_rate)->capture_default_str();
+  app.add_option("--momentum", c.momentum, "sgd only")->capture_default_str();
   app.add_option("--weight_decay", c.weight_decay)->capture_default_str();
   cli::add_array_option(app, "--betas", c.betas, "beta1 beta2");
   app.add_option("--eps", c.eps)->capture_default_str();
@@ -107,19 +269,28 @@ BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   app.add_option("--steps", c.steps, "multistep milestones (epochs)");
   app.add_option("--factor", c.factor)->capture_default_str();
   app.add_option("--lr_patience", c.lr_patience)->capture_default_str();
-  app.add_option("--amp", c.amp, "auto | bf16 | fp32")->capture_default_str();
+  app.add_option("--amp", c.amp, "auto | bf16 | fp32 (a bare --amp, as in HAB: bf16)")
+      ->capture_default_str();
   app.add_option("--oversampling", c.oversampling)->capture_default_str();
   app.add_flag("--augment,!--no-augment", c.augment);
   app.add_option("--num_workers", c.num_workers)->capture_default_str();
   app.add_flag("--cache_dataset,!--no-cache_dataset", c.cache_dataset);
   cli::add_runtime_options(app, c);
-  cli::parse_or_throw(app, argc, argv);
+  HabFlags hab;
+  add_hab_flags(app, c, hab);
+  std::vector<std::string> args = rewrite_bare_amp(argc, argv, hab);
+  std::vector<const char*> arg_ptrs;
+  for (const auto& a : args) arg_ptrs.push_back(a.c_str());
+  cli::parse_or_throw(app, argc, arg_ptrs.data());
+  map_hab_flags(app, hab, c);
   validate(c);
   return c;
 }
 
 nlohmann::json to_json(const BratsConfig& c) {
   return {{"preset", c.preset},
+          {"reference_source", brats_preset_source(c.preset)},
+          {"notes", c.notes},
           {"data_dir", c.data_dir.string()},
           {"log_dir", c.log_dir.string()},
           {"save_ckpt_path", c.save_ckpt_path.string()},
@@ -143,6 +314,7 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"val_batch_size", c.val_batch_size},
           {"optimizer", c.optimizer},
           {"learning_rate", c.learning_rate},
+          {"momentum", c.momentum},
           {"weight_decay", c.weight_decay},
           {"betas", c.betas},
           {"eps", c.eps},
@@ -160,7 +332,11 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"dist_timeout", c.dist_timeout},
           {"grad_sync", c.grad_sync},
           {"seed", c.seed},
-          {"threads", c.threads}};
+          {"threads", c.threads},
+          {"benchmark", c.benchmark},
+          {"warmup", c.warmup},
+          {"train_batches", c.train_batches},
+          {"test_batches", c.test_batches}};
 }
 
 }  // namespace segbench

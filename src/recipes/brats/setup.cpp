@@ -1,7 +1,9 @@
 #include "segbench/recipes/brats/setup.hpp"
 
 #include <ATen/ATen.h>
+#include <fmt/core.h>
 #include <torch/optim/optimizer.h>
+#include <torch/optim/sgd.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -17,14 +19,20 @@
 #include "segbench/metrics/brats_dice.hpp"
 #include "segbench/models/unet2d.hpp"
 #include "segbench/recipes/brats/events.hpp"
+#include "segbench/recipes/brats/plateau_schedule.hpp"
 #include "segbench/recipes/common/run_options.hpp"
-#include "segbench/train/epoch_lr_policy.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/transforms/layout_2d.hpp"
 
 namespace segbench {
 
 BratsData open_brats_data(const BratsConfig& c) {
+  SEGBENCH_CHECK(!c.benchmark, ConfigError,
+                 "--benchmark: HAB's throughput mode ({} epochs of --train_batches {} steps, no "
+                 "validation, images/s after --warmup {} steps) is not implemented: the trainer "
+                 "has no per-epoch step limit. Train with --max_epochs instead: every epoch line "
+                 "reports images/s",
+                 c.max_epochs, c.train_batches, c.warmup);
   const auto config_path = c.data_dir / "config.json";
   std::ifstream in(config_path);
   SEGBENCH_CHECK(in.good(), DataError,
@@ -81,6 +89,9 @@ bool brats_uses_bf16(const BratsConfig& c, bool on_cuda) {
 
 void log_brats_init(mllog::Logger& log, const BratsConfig& c, const DataParallelRun& run,
                     const BratsData& data) {
+  if (run.env().rank == 0) {
+    for (const auto& note : c.notes) fmt::print(stderr, "unet2d_brats: note: {}\n", note);
+  }
   log_brats_submission(log);
   log.start(mllog::key::kInitStart);
   log_brats_config(log, c, run.seed(), run.shape(), static_cast<int64_t>(data.train.size()),
@@ -88,6 +99,12 @@ void log_brats_init(mllog::Logger& log, const BratsConfig& c, const DataParallel
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_brats_optimizer(const BratsConfig& c, Unet2D& model) {
+  if (c.optimizer == "sgd") {
+    // HAB models/nn_unet.py: SGD(lr, momentum) — no Nesterov, no weight decay (the shared
+    // factory's sgd is REF3D's Nesterov SGD).
+    return std::make_unique<torch::optim::SGD>(
+        model->parameters(), torch::optim::SGDOptions(c.learning_rate).momentum(c.momentum));
+  }
   return make_optimizer({.name = c.optimizer,
                          .learning_rate = c.learning_rate,
                          .weight_decay = c.weight_decay,
@@ -110,12 +127,13 @@ TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D 
                              torch::optim::Optimizer& optimizer) {
   TrainingPlan plan = recipe_plan(c, run);
   plan.optimizer = &optimizer;
-  plan.schedule = std::make_shared<EpochLrPolicy>(EpochLrPolicyOptions{.type = c.scheduler,
-                                                                       .base_lr = c.learning_rate,
-                                                                       .milestones = c.steps,
-                                                                       .factor = c.factor,
-                                                                       .max_epochs = c.max_epochs,
-                                                                       .patience = c.lr_patience});
+  plan.schedule =
+      std::make_shared<BratsLrSchedule>(EpochLrPolicyOptions{.type = c.scheduler,
+                                                             .base_lr = c.learning_rate,
+                                                             .milestones = c.steps,
+                                                             .factor = c.factor,
+                                                             .max_epochs = c.max_epochs,
+                                                             .patience = c.lr_patience});
   plan.batching = {.batch_size = static_cast<std::size_t>(c.nvol),
                    .num_workers = static_cast<int>(c.num_workers),
                    .transform = make_brats_train_transforms(brats_augment_options(c)),

@@ -3,7 +3,9 @@
 #include <ATen/ATen.h>
 #include <torch/optim/optimizer.h>
 
+#include <algorithm>
 #include <iostream>
+#include <system_error>
 
 #include "segbench/data/cam5_dataset.hpp"
 #include "segbench/dist/gradient_sync.hpp"
@@ -22,14 +24,41 @@ DeepcamDatasets open_deepcam_datasets(const DeepcamConfig& c) {
   const auto stats = c.data_dir / "stats.h5";
   const std::vector<int> channels(c.channels.begin(), c.channels.end());
   if (c.data_format == "npy") {
-    return {
-        AnyDataset(Cam5NpyDataset(list_cam5_npy_samples(c.data_dir / "train"), stats, channels)),
-        AnyDataset(
-            Cam5NpyDataset(list_cam5_npy_samples(c.data_dir / "validation"), stats, channels))};
+    Cam5NpyDataset train(list_cam5_npy_samples(c.data_dir / "train"), stats, channels);
+    Cam5NpyDataset validation(list_cam5_npy_samples(c.data_dir / "validation"), stats, channels);
+    std::vector<std::filesystem::path> files;
+    for (const Cam5NpyDataset* set : {&train, &validation}) {
+      for (std::size_t i = 0; i < set->size(); ++i) {
+        files.push_back(set->file(i));
+        files.push_back(set->label_file(i));
+      }
+    }
+    return {AnyDataset(std::move(train)), AnyDataset(std::move(validation)), std::move(files)};
   }
-  return {
-      AnyDataset(Cam5Hdf5Dataset(list_cam5_samples(c.data_dir / "train"), stats, channels)),
-      AnyDataset(Cam5Hdf5Dataset(list_cam5_samples(c.data_dir / "validation"), stats, channels))};
+  Cam5Hdf5Dataset train(list_cam5_samples(c.data_dir / "train"), stats, channels);
+  Cam5Hdf5Dataset validation(list_cam5_samples(c.data_dir / "validation"), stats, channels);
+  std::vector<std::filesystem::path> files;
+  for (const Cam5Hdf5Dataset* set : {&train, &validation}) {
+    for (std::size_t i = 0; i < set->size(); ++i) files.push_back(set->file(i));
+  }
+  return {AnyDataset(std::move(train)), AnyDataset(std::move(validation)), std::move(files)};
+}
+
+void add_deepcam_staging(TrainingPlan& plan, const DeepcamDatasets& data, AnyContext& ctx) {
+  plan.options.stage = [files = data.files, &ctx]() -> nlohmann::json {
+    double count = 0, bytes = 0;
+    for (std::size_t i = static_cast<std::size_t>(ctx.rank()); i < files.size();
+         i += static_cast<std::size_t>(ctx.world_size())) {
+      std::error_code error;
+      const auto size = std::filesystem::file_size(files[i], error);
+      SEGBENCH_CHECK(!error, DataError, "rank {}: staging: {} is not readable ({})", ctx.rank(),
+                     files[i].string(), error.message());
+      count += 1;
+      bytes += static_cast<double>(size);
+    }
+    return {{"staged_files", static_cast<int64_t>(ctx.allreduce_sum(count))},
+            {"staged_bytes", static_cast<int64_t>(ctx.allreduce_sum(bytes))}};
+  };
 }
 
 StepLrScheduleOptions deepcam_lr_options(const DeepcamConfig& c) {
@@ -56,11 +85,9 @@ DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& c,
   namespace key = mllog::key;
   log.start(key::kInitStart);
   log.event(key::kCacheClear, nullptr);
-  log.start(key::kStagingStart);  // data is read in place: staging = listing + stats.h5
   DeepcamDatasets data = open_deepcam_datasets(c);
   const auto train_samples = static_cast<int64_t>(data.train.size());
   const auto eval_samples = static_cast<int64_t>(data.validation.size());
-  log.end(key::kStagingStop, nullptr, {{"staged_files", train_samples + eval_samples}});
   log_deepcam_submission(log, c, resolve_deepcam_division(c, train_samples, eval_samples),
                          run.platform());
   log_deepcam_config(log, c, run.seed(), run.shape());
@@ -73,12 +100,20 @@ std::vector<std::pair<std::string, std::string>> deepcam_dry_run_facts(const Dee
                                                                        const DataParallelRun& run,
                                                                        DeepLabV3Plus& model) {
   const int64_t first = run.env().rank / c.batchnorm_group_size * c.batchnorm_group_size;
-  return {{"batchnorm layers", std::to_string(model->batch_norm_count())},
-          {"parameters", std::to_string(count_parameters(*model))},
-          {"batchnorm statistics", c.batchnorm_group_size == 1
-                                       ? std::string("per rank")
-                                       : fmt::format("synchronised over ranks {}-{}", first,
-                                                     first + c.batchnorm_group_size - 1)}};
+  std::vector<std::pair<std::string, std::string>> facts{
+      {"batchnorm layers", std::to_string(model->batch_norm_count())},
+      {"parameters", std::to_string(count_parameters(*model))},
+      {"batchnorm statistics", c.batchnorm_group_size == 1
+                                   ? std::string("per rank")
+                                   : fmt::format("synchronised over ranks {}-{}", first,
+                                                 first + c.batchnorm_group_size - 1)}};
+  // Which reference the preset reproduces and the resolved values ("preset X: ...",
+  // "resolved: k=v ...").
+  for (const std::string& line : deepcam_preset_provenance(c)) {
+    const auto colon = line.find(": ");
+    facts.emplace_back(line.substr(0, colon), line.substr(colon + 2));
+  }
+  return facts;
 }
 
 void set_deepcam_batchnorm_groups(const DeepcamConfig& c, AnyContext& ctx, DeepLabV3Plus& model) {
@@ -122,8 +157,9 @@ TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, Dee
   TrainingPlan plan = recipe_plan(c, run);
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<StepLrSchedule>(deepcam_lr_options(c));
+  // The reference's DataLoader: num_workers = min(max_inter_threads, local batch size).
   plan.batching = {.batch_size = static_cast<std::size_t>(c.local_batch_size),
-                   .num_workers = static_cast<int>(c.num_workers)};
+                   .num_workers = static_cast<int>(std::min(c.num_workers, c.local_batch_size))};
   plan.score_case = [model, &target](const Sample& sample) mutable {
     return score_deepcam_sample(model, sample, target);
   };
@@ -137,6 +173,7 @@ TrainingPlan make_deepcam_plan(const DeepcamConfig& c, DataParallelRun& run, Dee
   TrainerOptions& o = plan.options;
   o.max_epochs = c.max_epochs;
   o.ga_steps = c.gradient_accumulation_frequency;
+  o.log_every_iterations = c.logging_frequency;
   return plan;
 }
 

@@ -1,5 +1,7 @@
 #include "segbench/recipes/unet3d/config.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -15,14 +17,20 @@ namespace segbench {
 Unet3dConfig unet3d_preset(const std::string& name) {
   Unet3dConfig c;
   c.preset = name;
-  if (name == "reference") {
-    // REF3D run_and_time.sh (fidelity §1.5).
+  if (name == "baseline" || name == "mlcommons") {
+    // REF3D run_and_time.sh (fidelity §1.5); the seed's as-is test starts evaluating at 500.
+    c.data_dir = name == "baseline" ? "./data" : "/data";
     c.epochs = 4000;
     c.learning_rate = 0.8;
     c.lr_warmup_epochs = 200;
     c.evaluate_every = 20;
-    c.start_eval_at = 1000;
+    c.start_eval_at = name == "baseline" ? 500 : 1000;
     c.num_workers = 8;
+    return c;
+  }
+  if (name == "reference") {
+    c = unet3d_preset("baseline");
+    c.notes.push_back("--preset reference is an alias of --preset baseline");
     return c;
   }
   if (name == "demo") {
@@ -62,11 +70,59 @@ Unet3dConfig unet3d_preset(const std::string& name) {
     c.threads = 1;
     return c;
   }
-  throw ConfigError(fmt::format("unknown preset '{}' (known: reference, demo, smoke)", name));
+  throw ConfigError(fmt::format(
+      "unknown preset '{}' (known: baseline, mlcommons, demo, smoke; reference = baseline)", name));
 }
 
 std::vector<std::string> unet3d_preset_names() {
-  return {"reference", "demo", "smoke"};
+  return {"baseline", "mlcommons", "demo", "smoke", "reference"};
+}
+
+std::string unet3d_preset_source(const std::string& preset) {
+  constexpr const char* ref3d =
+      "mlcommons/training@aa344c7 retired_benchmarks/unet3d/pytorch/run_and_time.sh";
+  if (preset == "baseline") {
+    return fmt::format(
+        "the seed's NREL ESIF-HPC-4 as-is test: {} flags with --data_dir ./data "
+        "--start_eval_at 500",
+        ref3d);
+  }
+  if (preset == "mlcommons")
+    return fmt::format("{} (--data_dir /data --start_eval_at 1000)", ref3d);
+  return "segbench preset (no reference counterpart: reduced model and data)";
+}
+
+std::string unet3d_reference_command(const Unet3dConfig& c) {
+  const Unet3dConfig d;  // runtime/arguments.py defaults, except the keys below
+  std::string cmd = fmt::format(
+      "main.py --data_dir {} --epochs {} --evaluate_every {} --start_eval_at {} "
+      "--quality_threshold {} --batch_size {} --optimizer {} --ga_steps {} --learning_rate {} "
+      "--seed {} --lr_warmup_epochs {}",
+      c.data_dir.string(), c.epochs, c.evaluate_every, c.start_eval_at, c.quality_threshold,
+      c.batch_size, c.optimizer, c.ga_steps, c.learning_rate, c.seed, c.lr_warmup_epochs);
+  const auto add = [&cmd](bool differs, const std::string& flag, const std::string& value) {
+    if (differs) cmd += fmt::format(" {} {}", flag, value);
+  };
+  const auto list = [](const auto& values) { return fmt::format("{}", fmt::join(values, " ")); };
+  add(c.init_learning_rate != d.init_learning_rate, "--init_learning_rate",
+      fmt::format("{}", c.init_learning_rate));
+  add(c.lr_decay_epochs != d.lr_decay_epochs, "--lr_decay_epochs", list(c.lr_decay_epochs));
+  add(c.lr_decay_factor != d.lr_decay_factor, "--lr_decay_factor",
+      fmt::format("{}", c.lr_decay_factor));
+  add(c.momentum != d.momentum, "--momentum", fmt::format("{}", c.momentum));
+  add(c.weight_decay != d.weight_decay, "--weight_decay", fmt::format("{}", c.weight_decay));
+  add(c.lamb_betas != d.lamb_betas, "--lamb_betas", list(c.lamb_betas));
+  add(c.input_shape != d.input_shape, "--input_shape", list(c.input_shape));
+  add(c.val_input_shape != d.val_input_shape, "--val_input_shape", list(c.val_input_shape));
+  add(c.oversampling != d.oversampling, "--oversampling", fmt::format("{}", c.oversampling));
+  add(c.overlap != d.overlap, "--overlap", fmt::format("{}", c.overlap));
+  add(c.num_workers != 8, "--num_workers", fmt::format("{}", c.num_workers));
+  add(c.normalization != d.normalization, "--normalization", c.normalization);
+  add(c.activation != d.activation, "--activation", c.activation);
+  add(!c.log_dir.empty(), "--log_dir", c.log_dir.string());
+  add(!c.save_ckpt_path.empty(), "--save_ckpt_path", c.save_ckpt_path.string());
+  add(!c.load_ckpt_path.empty(), "--load_ckpt_path", c.load_ckpt_path.string());
+  return cmd;
 }
 
 int64_t default_evaluate_every(int64_t samples_per_epoch) {
@@ -114,11 +170,82 @@ void validate(const Unet3dConfig& c) {
                  "--evaluate_every/--start_eval_at must be >= 0 (0 = reference default)");
 }
 
+namespace {
+
+// REF3D runtime/arguments.py flags that segbench has no setting for (fidelity §1.5).
+struct ReferenceOnlyFlags {
+  std::string loader = "pytorch";
+  int64_t local_rank = 0;
+  int64_t warmup_steps = 4;
+  std::string layout = "NCDHW";
+  std::string exec_mode = "train";
+  bool benchmark = false, amp = false, verbose = false, include_background = false;
+  bool cudnn_benchmark = false, cudnn_deterministic = false;
+};
+
+void add_reference_only_flags(CLI::App& app, ReferenceOnlyFlags& r) {
+  const std::string group = "Reference flags without a segbench setting (noted or refused)";
+  app.add_option("--loader", r.loader, "pytorch (synthetic: refused)")->group(group);
+  app.add_option("--local_rank", r.local_rank, "ignored: ranks come from the launcher")
+      ->group(group);
+  app.add_option("--warmup_steps", r.warmup_steps, "ignored (REF3D benchmark callback only)")
+      ->group(group);
+  app.add_option("--layout", r.layout, "NCDHW only")->group(group);
+  app.add_option("--exec_mode", r.exec_mode, "train only (evaluate: refused)")->group(group);
+  app.add_flag("--benchmark", r.benchmark, "ignored (segbench always reports throughput)")
+      ->group(group);
+  app.add_flag("--amp", r.amp, "ignored: this recipe trains in fp32")->group(group);
+  app.add_flag("--verbose,-v", r.verbose, "ignored")->group(group);
+  app.add_flag("--include_background", r.include_background, "refused (not implemented)")
+      ->group(group);
+  app.add_flag("--cudnn_benchmark", r.cudnn_benchmark, "ignored")->group(group);
+  app.add_flag("--cudnn_deterministic", r.cudnn_deterministic, "ignored")->group(group);
+}
+
+void map_reference_only_flags(const CLI::App& app, const ReferenceOnlyFlags& r, Unet3dConfig& c) {
+  const auto given = [&app](const char* flag) { return app.count(flag) > 0; };
+  SEGBENCH_CHECK(r.loader == "pytorch", ConfigError,
+                 "--loader {}: segbench reads preprocessed .npy files only (--loader pytorch); "
+                 "for generated data use segbench-data kits19-synth",
+                 r.loader);
+  SEGBENCH_CHECK(r.layout == "NCDHW", ConfigError, "--layout must be NCDHW, got '{}'", r.layout);
+  SEGBENCH_CHECK(r.exec_mode == "train", ConfigError,
+                 "--exec_mode {}: only train is implemented (evaluation runs during training)",
+                 r.exec_mode);
+  SEGBENCH_CHECK(!r.include_background, ConfigError,
+                 "--include_background: not implemented (the Dice loss and score use classes 1 "
+                 "and 2, the reference default)");
+  if (given("--loader")) c.notes.push_back("--loader pytorch: the only loader (preprocessed .npy)");
+  if (given("--local_rank")) {
+    c.notes.push_back(
+        "--local_rank ignored: rank and local rank come from the launcher "
+        "(Slurm, mpirun, torchrun variables)");
+  }
+  if (given("--warmup_steps")) {
+    c.notes.push_back("--warmup_steps ignored: it only affects REF3D's benchmark callback");
+  }
+  if (given("--layout")) c.notes.push_back("--layout NCDHW: the only layout");
+  if (given("--exec_mode")) c.notes.push_back("--exec_mode train: the only mode");
+  if (r.benchmark) {
+    c.notes.push_back("--benchmark ignored: the epoch lines and the summary report throughput");
+  }
+  if (r.amp) c.notes.push_back("--amp ignored: the 3D U-Net recipe trains in fp32");
+  if (r.verbose) c.notes.push_back("--verbose ignored");
+  if (r.cudnn_benchmark || r.cudnn_deterministic) {
+    c.notes.push_back("--cudnn_benchmark/--cudnn_deterministic ignored: LibTorch defaults");
+  }
+}
+
+}  // namespace
+
 Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
-  Unet3dConfig c = unet3d_preset(cli::find_preset(argc, argv, "reference"));
+  Unet3dConfig c = unet3d_preset(cli::find_preset(argc, argv, "baseline"));
   CLI::App app{"MLCommons 3D U-Net on KiTS19 (segbench)", "unet3d_kits19"};
   std::string preset = c.preset;
-  app.add_option("--preset", preset, "reference | demo | smoke")->capture_default_str();
+  app.add_option("--preset", preset,
+                 "baseline (seed's as-is test) | mlcommons (run_and_time.sh) | demo | smoke; "
+                 "reference = baseline")
+      ->capture_default_str();
   app.add_option("--data_dir", c.data_dir, "directory of preprocessed case_XXXXX_{x,y}.npy");
   app.add_option("--log_dir", c.log_dir, "MLLOG output directory (unet3d.log)");
   app.add_option("--save_ckpt_path", c.save_ckpt_path, "checkpoint file written at the end");
@@ -162,13 +289,19 @@ Unet3dConfig parse_unet3d_cli(int argc, const char* const* argv) {
       ->capture_default_str();
   cli::add_runtime_options(app, c);
   cli::add_submission_options(app, c);
+  ReferenceOnlyFlags ref;
+  add_reference_only_flags(app, ref);
   cli::parse_or_throw(app, argc, argv);
+  map_reference_only_flags(app, ref, c);
   validate(c);
   return c;
 }
 
 nlohmann::json to_json(const Unet3dConfig& c) {
   return {{"preset", c.preset},
+          {"reference_source", unet3d_preset_source(c.preset)},
+          {"reference_command", unet3d_reference_command(c)},
+          {"notes", c.notes},
           {"data_dir", c.data_dir.string()},
           {"log_dir", c.log_dir.string()},
           {"save_ckpt_path", c.save_ckpt_path.string()},

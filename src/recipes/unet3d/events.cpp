@@ -5,18 +5,15 @@
 
 namespace segbench {
 
-std::string resolve_unet3d_division(const Unet3dConfig& config, int64_t train_cases,
-                                    int64_t eval_cases) {
-  const bool full_split = train_cases == 168 && eval_cases == 42;
+std::string resolve_unet3d_division(const Unet3dConfig& config,
+                                    const prep::OfficialDataStatus& data) {
   if (config.submission_division == "closed") {
-    SEGBENCH_CHECK(full_split, ConfigError,
-                   "closed division needs the full KiTS19 split (168 train / 42 eval cases), "
-                   "found {} / {}",
-                   train_cases, eval_cases);
+    SEGBENCH_CHECK(data.official, ConfigError,
+                   "--submission_division closed needs the official KiTS19 data: {}", data.reason);
     return "closed";
   }
   if (config.submission_division == "open") return "open";
-  return full_split ? "closed" : "open";
+  return data.official ? "closed" : "open";
 }
 
 void log_unet3d_config(mllog::Logger& log, const Unet3dConfig& c, int64_t seed,

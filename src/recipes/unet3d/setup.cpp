@@ -1,6 +1,7 @@
 #include "segbench/recipes/unet3d/setup.hpp"
 
 #include <ATen/ATen.h>
+#include <fmt/core.h>
 #include <torch/optim/optimizer.h>
 
 #include "segbench/inference/sliding_window.hpp"
@@ -34,8 +35,16 @@ void log_unet3d_init(mllog::Logger& log, const Unet3dConfig& cfg, const DataPara
                      const Kits19Split& split, Unet3D& model) {
   log.event(mllog::key::kCacheClear, true);
   log.start(mllog::key::kInitStart);
-  const std::string division =
-      resolve_unet3d_division(cfg, split.train.size(), split.validation.size());
+  const prep::OfficialDataStatus official = prep::kits19_official_status(cfg.data_dir);
+  const std::string division = resolve_unet3d_division(cfg, official);
+  if (run.env().rank == 0) {
+    for (const auto& note : cfg.notes) fmt::print(stderr, "unet3d_kits19: note: {}\n", note);
+    if (!official.official && cfg.submission_division == "auto") {
+      fmt::print(stderr,
+                 "unet3d_kits19: note: submission_division open ({} train / {} eval cases): {}\n",
+                 split.train.size(), split.validation.size(), official.reason);
+    }
+  }
   log_unet3d_config(log, cfg, run.seed(), run.shape(), division, run.platform());
   for (const auto& [name, tensors] : model->initialization_groups()) {
     log.event(mllog::key::kWeightsInitialization, nullptr, {{"tensor", name}});

@@ -15,19 +15,54 @@ Unet3dConfig parse(std::vector<const char*> args) {
 }
 }  // namespace
 
-TEST_CASE("reference preset carries run_and_time.sh values", "[config]") {
-  const Unet3dConfig c = parse({"--data_dir", "/data"});
-  CHECK(c.preset == "reference");
+TEST_CASE("baseline preset (the default) is the seed's as-is test", "[config]") {
+  const Unet3dConfig c = parse({});
+  CHECK(c.preset == "baseline");
+  CHECK(c.data_dir == "./data");
   CHECK(c.epochs == 4000);
   CHECK(c.learning_rate == 0.8);
   CHECK(c.lr_warmup_epochs == 200);
   CHECK(c.evaluate_every == 20);
-  CHECK(c.start_eval_at == 1000);
+  CHECK(c.start_eval_at == 500);
   CHECK(c.batch_size == 2);
+  CHECK(c.ga_steps == 1);
   CHECK(c.optimizer == "sgd");
   CHECK(c.quality_threshold == 0.908);
   CHECK(c.filters == std::vector<int64_t>{32, 64, 128, 256, 320});
   CHECK(c.input_shape == std::array<int64_t, 3>{128, 128, 128});
+  CHECK(c.notes.empty());
+}
+
+TEST_CASE("mlcommons preset is run_and_time.sh; reference is an alias of baseline", "[config]") {
+  const Unet3dConfig m = parse({"--preset", "mlcommons", "--seed", "3"});
+  CHECK(m.start_eval_at == 1000);
+  CHECK(m.data_dir == "/data");
+  CHECK(unet3d_reference_command(m) ==
+        "main.py --data_dir /data --epochs 4000 --evaluate_every 20 --start_eval_at 1000 "
+        "--quality_threshold 0.908 --batch_size 2 --optimizer sgd --ga_steps 1 "
+        "--learning_rate 0.8 --seed 3 --lr_warmup_epochs 200");
+  CHECK_THAT(unet3d_preset_source("mlcommons"), Catch::Contains("run_and_time.sh"));
+
+  const Unet3dConfig r = parse({"--preset", "reference"});
+  CHECK(r.preset == "baseline");
+  CHECK(r.start_eval_at == 500);
+  REQUIRE(r.notes.size() == 1);
+  CHECK_THAT(r.notes[0], Catch::Contains("alias of --preset baseline"));
+  // A changed hyperparameter shows up in the reference command, where it can be listed.
+  CHECK_THAT(unet3d_reference_command(parse({"--momentum", "0.95", "--lr_decay_epochs", "3", "5"})),
+             Catch::EndsWith("--lr_decay_epochs 3 5 --momentum 0.95"));
+}
+
+TEST_CASE("reference-only flags are accepted with a note, or refused naming the flag", "[config]") {
+  const Unet3dConfig c =
+      parse({"--local_rank", "3", "--amp", "--loader", "pytorch", "--warmup_steps", "9", "--layout",
+             "NCDHW", "--exec_mode", "train", "-v", "--benchmark", "--cudnn_benchmark"});
+  CHECK(c.notes.size() == 9);
+  CHECK_THAT(c.notes[1], Catch::StartsWith("--local_rank ignored"));
+  REQUIRE_THROWS_WITH(parse({"--loader", "synthetic"}), Catch::Contains("--loader synthetic"));
+  REQUIRE_THROWS_WITH(parse({"--exec_mode", "evaluate"}), Catch::Contains("--exec_mode evaluate"));
+  REQUIRE_THROWS_WITH(parse({"--include_background"}), Catch::Contains("--include_background"));
+  REQUIRE_THROWS_AS(parse({"--no_such_flag"}), ConfigError);
 }
 
 TEST_CASE("flags override the chosen preset", "[config]") {
@@ -48,7 +83,7 @@ TEST_CASE("flags override the chosen preset", "[config]") {
 
 TEST_CASE("bad command lines are ConfigErrors that say what is wrong", "[config]") {
   REQUIRE_THROWS_WITH(parse({"--preset", "nope"}), Catch::Contains("unknown preset 'nope'"));
-  REQUIRE_THROWS_WITH(parse({}), Catch::Contains("--data_dir is required"));
+  REQUIRE_THROWS_WITH(parse({"--preset", "demo"}), Catch::Contains("--data_dir is required"));
   REQUIRE_THROWS_WITH(parse({"--data_dir", "x", "--optimizer", "rmsprop"}),
                       Catch::Contains("rmsprop"));
   REQUIRE_THROWS_WITH(parse({"--data_dir", "x", "--input_shape", "100", "128", "128"}),

@@ -125,13 +125,19 @@ TEST_CASE("unet3d config block follows SPEC 1.9 order", "[log]") {
   fs::remove(file);
 }
 
-TEST_CASE("division: closed only on the full KiTS19 split", "[log]") {
+TEST_CASE("division: closed only on verified official KiTS19 data", "[log]") {
   Unet3dConfig c = unet3d_preset("demo");
-  CHECK(resolve_unet3d_division(c, 168, 42) == "closed");
-  CHECK(resolve_unet3d_division(c, 15, 5) == "open");
+  const prep::OfficialDataStatus official{true, ""};
+  const prep::OfficialDataStatus synthetic{false, "segbench_verified.json not found"};
+  CHECK(resolve_unet3d_division(c, official) == "closed");
+  CHECK(resolve_unet3d_division(c, synthetic) == "open");
+  c.submission_division = "open";
+  CHECK(resolve_unet3d_division(c, official) == "open");
   c.submission_division = "closed";
-  REQUIRE_THROWS_WITH(resolve_unet3d_division(c, 15, 5),
-                      Catch::Contains("168 train / 42 eval") && Catch::Contains("15 / 5"));
+  CHECK(resolve_unet3d_division(c, official) == "closed");
+  REQUIRE_THROWS_WITH(resolve_unet3d_division(c, synthetic),
+                      Catch::Contains("official KiTS19 data") &&
+                          Catch::Contains("segbench_verified.json not found"));
 }
 
 TEST_CASE("rule checker agrees with the official checker on the example logs", "[log]") {

@@ -13,6 +13,7 @@
 #include "segbench/io/npy.hpp"
 #include "segbench/prep/kits19_preprocess.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
+#include "segbench/prep/kits19_verification.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -59,13 +60,23 @@ TEST_CASE("synthetic → preprocess → verify, then every corruption is reporte
   CHECK(std::memcmp(x.bytes.data(), expected.image.data_ptr<float>(), x.bytes.size()) == 0);
   CHECK(std::memcmp(y.bytes.data(), expected.label.data_ptr<std::uint8_t>(), y.bytes.size()) == 0);
 
-  // Manifest: every written file with the MD5 of the whole file.
-  nlohmann::json manifest = nlohmann::json::parse(read_bytes(out / "checksum.json"));
+  // Manifest: every written file with the MD5 of the whole file, marked synthetic (the raw
+  // directory holds kits19-synth's marker), so default verification uses it, not the official
+  // table.
+  CHECK(report.synthetic);
+  CHECK(report.manifest == out / "segbench_manifest.json");
+  const nlohmann::json written = nlohmann::json::parse(read_bytes(out / "segbench_manifest.json"));
+  CHECK(written.at("synthetic") == true);
+  const nlohmann::json manifest = written.at("files");
   REQUIRE(manifest.size() == 4);
   for (const auto& name : report.written_files) {
     CHECK(manifest.at(name) == segbench::io::md5_file_hex(out / name));
   }
-  CHECK(segbench::prep::verify_kits19_dir(out.path()).ok());
+  const auto passed = segbench::prep::verify_kits19_dir(out.path());
+  CHECK(passed.report.ok());
+  CHECK(passed.synthetic);
+  CHECK_FALSE(passed.official);
+  CHECK_FALSE(fs::exists(out / "segbench_verified.json"));
 
   // One missing, one corrupted, one extra file: all three reported together.
   fs::remove(out / "case_00208_y.npy");
@@ -73,26 +84,33 @@ TEST_CASE("synthetic → preprocess → verify, then every corruption is reporte
   bytes[bytes.size() / 2] ^= 0x01;
   write_bytes(out / "case_00209_x.npy", bytes);
   write_bytes(out / "notes.txt", "stray");
-  const auto verify = segbench::prep::verify_kits19_dir(out.path(), out / "checksum.json");
+  const auto verify =
+      segbench::prep::verify_kits19_dir(out.path(), out / "segbench_manifest.json").report;
   CHECK_FALSE(verify.ok());
   REQUIRE(verify.problems.size() == 3);
   CHECK_THAT(verify.problems[0], Catch::StartsWith("case_00208_y.npy: missing"));
   CHECK_THAT(verify.problems[1],
-             Catch::StartsWith("case_00209_x.npy: checksum mismatch: expected " +
+             Catch::StartsWith("case_00209_x.npy: MD5 mismatch: expected " +
                                manifest.at("case_00209_x.npy").get<std::string>()));
   CHECK_THAT(verify.problems[2], Catch::StartsWith("notes.txt: unexpected file"));
 }
 
 TEST_CASE("verify and preprocess fail loudly on unusable inputs", "[prep]") {
   ScratchDir dir("verify");
-  SECTION("manifest missing") {
-    REQUIRE_THROWS_WITH(segbench::prep::verify_kits19_dir(dir.path()),
+  SECTION("checksum table missing") {
+    REQUIRE_THROWS_WITH(segbench::prep::verify_kits19_dir(dir.path(), dir / "checksum.json"),
                         Catch::Contains("checksum.json") && Catch::Contains("cannot open"));
   }
-  SECTION("manifest not JSON") {
+  SECTION("checksum table not JSON") {
     write_bytes(dir / "checksum.json", "{not json");
-    REQUIRE_THROWS_WITH(segbench::prep::verify_kits19_dir(dir.path()),
+    REQUIRE_THROWS_WITH(segbench::prep::verify_kits19_dir(dir.path(), dir / "checksum.json"),
                         Catch::Contains("checksum.json") && Catch::Contains("not valid JSON"));
+  }
+  SECTION("manifest not segbench's") {
+    write_bytes(dir / "segbench_manifest.json", "{\"case_00000_x.npy\": \"00\"}");
+    REQUIRE_THROWS_WITH(
+        segbench::prep::verify_kits19_dir(dir.path()),
+        Catch::Contains("segbench_manifest.json") && Catch::Contains("not a segbench manifest"));
   }
   SECTION("raw directory without cases") {
     std::ostringstream progress;

@@ -79,7 +79,8 @@ TEST_CASE("unet3d recipe: plan, divergence rule, schedule and per-case score", "
 TEST_CASE("deepcam recipe: HPC plan, per-step schedule, IoU values per sample", "[recipes]") {
   at::set_num_threads(1);
   const auto cfg = parse<DeepcamConfig>(
-      parse_deepcam_cli, {"--preset", "demo", "--seed", "4", "--data_dir", "/nonexistent"});
+      parse_deepcam_cli, {"--preset", "demo", "--seed", "4", "--data_dir", "/nonexistent",
+                          "--logging_frequency", "3", "--max_inter_threads", "8"});
   DataParallelRun run("deepcam_climate", run_options(cfg), to_json(cfg));
   run.connect();
   run.open_log({});
@@ -93,6 +94,8 @@ TEST_CASE("deepcam recipe: HPC plan, per-step schedule, IoU values per sample", 
   CHECK(plan.end_of_epoch);
   CHECK_FALSE(plan.options.abort_rule);  // no divergence rule in the HPC reference
   CHECK(plan.batching.batch_size == static_cast<std::size_t>(cfg.local_batch_size));
+  CHECK(plan.batching.num_workers == 4);  // min(--max_inter_threads 8, local batch 4)
+  CHECK(plan.options.log_every_iterations == 3);
   const StepLrSchedule expected(deepcam_lr_options(cfg));
   for (int64_t step : {0, 1, 50, 1000}) {
     CHECK(plan.schedule->lr(1, step) == expected.lr_for_optimizer_step(step));
@@ -105,9 +108,11 @@ TEST_CASE("deepcam recipe: HPC plan, per-step schedule, IoU values per sample", 
   CHECK(score.scores.size() == (cfg.corrected_iou ? 9u : 1u));
   CHECK(std::isfinite(score.loss));
   const auto facts = deepcam_dry_run_facts(cfg, run, model);
-  REQUIRE(facts.size() == 3);
+  REQUIRE(facts.size() == 5);  // + "preset demo: ..." and "resolved: ..."
   CHECK(facts[0] == std::pair<std::string, std::string>{"batchnorm layers", "76"});
   CHECK(facts[2].second == "per rank");
+  CHECK(facts[3].first == "preset demo");
+  CHECK_THAT(facts[4].second, Catch::Contains("optimizer=Adam start_lr=0.002"));
 }
 
 TEST_CASE("brats recipe: deep-supervision step, epoch policy, slice-wise volume score",

@@ -333,6 +333,60 @@ TEST_CASE("HPC log flavour: step_num, train metrics, eval_loss, epoch_stop after
   CHECK(text.find("\"key\":\"train_accuracy\",\"value\":0.25") != std::string::npos);
 }
 
+TEST_CASE("HPC log flavour: iterations as step_num, every-N logging, rank averages, staging",
+          "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  f.rules = mllog::hpc_rules();
+  TrainerOptions o;
+  o.max_epochs = 2;
+  o.ga_steps = 2;              // 2 batches per epoch: one optimizer step per epoch
+  o.log_every_iterations = 1;  // --logging_frequency 1
+  int staged = 0;
+  o.stage = [&] {
+    ++staged;
+    return nlohmann::json{{"staged_files", 7}};
+  };
+  TrainingLoop loop = f.loop();
+  loop.step = [&](const at::Tensor& image, const at::Tensor& label) {
+    return StepLoss{f.loss(f.model->forward(image), label), 0.25};
+  };
+  // A stand-in for the mean over ranks that shows whether a logged value went through it.
+  loop.average_over_ranks = [](double v) { return v + 1000.0; };
+  SegmentationTrainer(std::move(loop), o).fit();
+  CHECK(staged == 1);
+  const auto keys = f.keys();
+  REQUIRE(keys.size() > 3);
+  CHECK(keys[0] == "run_start");
+  CHECK(keys[1] == "staging_start");
+  CHECK(keys[2] == "staging_stop");
+  CHECK(keys[3] == "epoch_start");
+  // Per epoch: one train_loss per iteration (2) plus the epoch-end one, as the reference logs.
+  CHECK(std::count(keys.begin(), keys.end(), "train_loss") == 6);
+  CHECK(std::count(keys.begin(), keys.end(), "train_accuracy") == 6);
+  CHECK(std::count(keys.begin(), keys.end(), "learning_rate") == 6);
+  std::istringstream in(f.mllog_text.str());
+  std::string line;
+  int train_lines = 0;
+  while (std::getline(in, line)) {
+    const auto event = nlohmann::json::parse(line.substr(9));
+    const std::string key = event["key"];
+    if (key == "staging_stop") CHECK(event["metadata"]["staged_files"] == 7);
+    if (key == "train_loss" || key == "train_accuracy") {
+      ++train_lines;
+      CHECK(event["value"].get<double>() > 1000.0);  // averaged over ranks, not rank 0's own
+    }
+    // step_num counts iterations (2 per epoch), not optimizer steps (1 per epoch).
+    if (key == "epoch_stop") {
+      const int64_t epoch = event["metadata"]["epoch_num"];
+      CHECK(event["metadata"]["step_num"] == 2 * epoch);
+    }
+  }
+  CHECK(train_lines == 12);
+  CHECK(f.mllog_text.str().find("\"epoch_num\":1,\"step_num\":1}") != std::string::npos);
+}
+
 TEST_CASE("early stopping: patience evaluations without improvement, not before min_epochs",
           "[trainer]") {
   at::set_num_threads(1);

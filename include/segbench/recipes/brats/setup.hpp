@@ -33,7 +33,8 @@ struct BratsData {
 };
 
 /// Lists `<data_dir>/*_x.npy`, reads config.json (in_channels, n_class, patch_size — which
-/// must equal --patch) and splits the cases with the configured fold.
+/// must equal --patch) and splits the cases with the configured fold. ConfigError at once for
+/// --benchmark (HAB's throughput mode is not implemented).
 BratsData open_brats_data(const BratsConfig& config);
 
 Unet2DOptions brats_model_options(const BratsConfig& config, int64_t in_channels, int64_t n_class);
@@ -43,15 +44,18 @@ BratsAugmentOptions brats_augment_options(const BratsConfig& config);
 /// slower on AVX2-only CPUs, faster on AMX ones: bench/RESULTS.md).
 bool brats_uses_bf16(const BratsConfig& config, bool on_cuda);
 
-/// submission events, init_start and the hyperparameter block.
+/// submission events, init_start and the hyperparameter block; rank 0 prints the notes.
 void log_brats_init(mllog::Logger& log, const BratsConfig& config, const DataParallelRun& run,
                     const BratsData& data);
 
+/// adamw / adam through the shared factory; sgd as the reference builds it (momentum, no
+/// Nesterov, no weight decay).
 std::unique_ptr<torch::optim::Optimizer> make_brats_optimizer(const BratsConfig& config,
                                                               Unet2D& model);
 
 /// The plan of a BraTS run: augmented crops, the epoch policy (constant, multistep, cosine or
-/// plateau), deep supervision in the training step, optional early stopping, no blocks.
+/// plateau on the validation loss), deep supervision in the training step, optional early
+/// stopping, no blocks.
 TrainingPlan make_brats_plan(const BratsConfig& config, DataParallelRun& run, Unet2D model,
                              torch::optim::Optimizer& optimizer);
 

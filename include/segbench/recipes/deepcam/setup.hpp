@@ -6,7 +6,9 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "segbench/data/any_dataset.hpp"
 #include "segbench/dist/any_context.hpp"
@@ -28,18 +30,27 @@ DeepLabV3PlusOptions deepcam_model_options(const DeepcamConfig& config);
 struct DeepcamDatasets {
   AnyDataset train;
   AnyDataset validation;
+  /// Every file the two sets read (sample files, label files in the npy layout).
+  std::vector<std::filesystem::path> files{};
 };
 
 /// `<data_dir>/train` and validation (HDF5 *.h5, or the converted .npy pairs with
 /// --data_format npy), normalised with `<data_dir>/stats.h5`.
 DeepcamDatasets open_deepcam_datasets(const DeepcamConfig& config);
 
-/// The reference's init sequence: init_start, cache_clear, staging around opening the
-/// datasets, the submission and hyperparameter events, train_samples and eval_samples.
+/// The reference's init sequence: init_start, cache_clear, opening the datasets (listing and
+/// stats.h5), the submission and hyperparameter events, train_samples and eval_samples.
 DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& config,
                                    const DataParallelRun& run);
 
-/// The dry run's facts: BatchNorm layers, parameters and this rank's BatchNorm group.
+/// segbench reads the samples in place, so its staging, between staging_start and staging_stop
+/// right after run_start (where the HPC 1.0/2.0 rules want it, inside the timed run), checks
+/// that every file is there: each rank a 1/world share, file counts and bytes summed over ranks
+/// into the staging_stop metadata. DataError naming a missing file.
+void add_deepcam_staging(TrainingPlan& plan, const DeepcamDatasets& data, AnyContext& ctx);
+
+/// The dry run's facts: BatchNorm layers, parameters, this rank's BatchNorm group, then which
+/// reference the preset reproduces and the resolved values (deepcam_preset_provenance).
 std::vector<std::pair<std::string, std::string>> deepcam_dry_run_facts(const DeepcamConfig& config,
                                                                        const DataParallelRun& run,
                                                                        DeepLabV3Plus& model);
@@ -57,9 +68,11 @@ MeanIouTarget deepcam_target(const DeepcamConfig& config);
 std::unique_ptr<torch::optim::Optimizer> make_deepcam_optimizer(const DeepcamConfig& config,
                                                                 DeepLabV3Plus& model);
 
-/// HPC-flavoured plan: evaluation every epoch, per-step learning rate, training IoU, BatchNorm
-/// statistics averaged over ranks after each epoch, no divergence rule (the IoU includes the
-/// background class and never reaches 0).
+/// HPC-flavoured plan: evaluation every epoch, per-step learning rate, training IoU and loss
+/// every --logging_frequency iterations and at each epoch's end (averaged over ranks), BatchNorm
+/// statistics averaged over ranks after each epoch, min(--max_inter_threads, local batch)
+/// loader threads, no divergence rule (the IoU includes the background class and never
+/// reaches 0).
 TrainingPlan make_deepcam_plan(const DeepcamConfig& config, DataParallelRun& run,
                                DeepLabV3Plus model, torch::optim::Optimizer& optimizer,
                                const MeanIouTarget& target);

@@ -13,9 +13,9 @@
 namespace segbench {
 
 struct Unet3dConfig {
-  std::string preset = "reference";
+  std::string preset = "baseline";
 
-  // Paths: nothing defaults to a fixed location.
+  // Paths: the reference presets default to the reference's data directory.
   std::filesystem::path data_dir;        ///< preprocessed case_XXXXX_{x,y}.npy
   std::filesystem::path log_dir;         ///< MLLOG file `<log_dir>/unet3d.log` ("" = no file)
   std::filesystem::path save_ckpt_path;  ///< written atomically at the end (and every N epochs)
@@ -73,13 +73,29 @@ struct Unet3dConfig {
   std::string submission_org = "segbench";
   std::string submission_platform = "";  ///< "" = derived from the machine
   std::string submission_status = "research";
-  std::string submission_division = "auto";  ///< auto: closed only on the full real split
+  std::string submission_division = "auto";  ///< auto: closed only on verified official data
+
+  /// One line each: reference flags accepted but mapped or ignored, preset aliases. Printed by
+  /// the driver (rank 0) and the dry run.
+  std::vector<std::string> notes;
 };
 
-/// Named starting points: "reference" (run_and_time.sh of REF3D), "demo" (small synthetic
-/// run that reaches the target in minutes on 2 cores), "smoke" (seconds; for tests).
+/// Named starting points: "baseline" (the default: the seed's NREL ESIF-HPC-4 as-is test, REF3D
+/// run_and_time.sh flags with --start_eval_at 500, data in ./data), "mlcommons" (REF3D
+/// run_and_time.sh itself: --start_eval_at 1000, data in /data), "demo" (small synthetic run
+/// that reaches the target in minutes on 2 cores), "smoke" (seconds; for tests). "reference"
+/// is an alias of "baseline".
 Unet3dConfig unet3d_preset(const std::string& name);
 std::vector<std::string> unet3d_preset_names();
+
+/// Where the preset's values come from (upstream file and commit), for the dry run.
+std::string unet3d_preset_source(const std::string& preset);
+
+/// The reference command line (`main.py` of REF3D) this configuration corresponds to: the
+/// run_and_time.sh flags in their order, then every other reference flag whose value differs
+/// from REF3D's runtime/arguments.py default. Settings the reference does not have (model
+/// width, segbench extensions) are not in it.
+std::string unet3d_reference_command(const Unet3dConfig& config);
 
 /// Preset chosen by --preset, then every other flag given on the command line overrides it.
 /// Throws ConfigError on bad values. `--help` prints usage and exits.

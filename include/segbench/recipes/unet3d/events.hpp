@@ -10,14 +10,16 @@
 
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/run_shape.hpp"
+#include "segbench/prep/kits19_verification.hpp"
 #include "segbench/recipes/unet3d/config.hpp"
 
 namespace segbench {
 
-/// closed only when the split is the full real KiTS19 one (168 train / 42 eval cases) and
-/// the user did not ask for open; "closed" requested on anything else is a ConfigError.
-std::string resolve_unet3d_division(const Unet3dConfig& config, int64_t train_cases,
-                                    int64_t eval_cases);
+/// closed only when the data is the official KiTS19 data (its kits19-verify record against the
+/// MLCommons checksums still holds: prep/kits19_verification.hpp) and the user did not ask for
+/// open; "closed" requested on anything else is a ConfigError giving the reason.
+std::string resolve_unet3d_division(const Unet3dConfig& config,
+                                    const prep::OfficialDataStatus& data);
 
 /// seed, submission_* and the hyperparameter block (opt_* ... validation_overlap) in fidelity
 /// §1.9 order, then segbench's number_of_ranks, number_of_nodes, accelerators_per_node.

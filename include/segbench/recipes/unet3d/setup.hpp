@@ -31,8 +31,9 @@ struct Unet3dData {
 /// Lists `<data_dir>/case_*_{x,y}.npy` and splits them with the fixed KiTS19 validation list.
 Unet3dData open_unet3d_data(const Unet3dConfig& config);
 
-/// cache_clear, init_start, the fidelity §1.9 configuration block (with the division the split
-/// allows) and one weights_initialization per tensor group.
+/// cache_clear, init_start, the fidelity §1.9 configuration block (with the division the data
+/// allows: closed only on verified official KiTS19 data) and one weights_initialization per
+/// tensor group. Rank 0 prints the configuration's notes and why the division is open.
 void log_unet3d_init(mllog::Logger& log, const Unet3dConfig& config, const DataParallelRun& run,
                      const Kits19Split& split, Unet3D& model);
 
