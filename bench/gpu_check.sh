@@ -41,8 +41,9 @@ ninja -C "$BUILD" -j "$(nproc)"
 ldd "$BUILD/examples/unet3d_kits19" | grep torch_cuda || { echo "unet3d_kits19 is not linked against libtorch_cuda"; exit 1; }
 
 status=0
-step "unit suite (device-generic tests use the GPU where CUDA is available)"
-meson test -C "$BUILD" --no-rebuild --num-processes 8 --suite unit || status=$?
+step "unit suite (device-looped tests on the CPU and cuda:0, compared; no GPU is a failure)"
+SEGBENCH_TEST_DEVICES=cpu,cuda:0 meson test -C "$BUILD" --no-rebuild --num-processes 8 --suite unit ||
+  status=$?
 
 step "demos on the GPU (--device cuda), each to its target"
 for demo in kits19 deepcam brats; do

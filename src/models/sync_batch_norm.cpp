@@ -107,7 +107,7 @@ at::Tensor sync_batch_norm(const at::Tensor& input, const at::Tensor& weight,
     const at::Tensor mean = x.mean(dims).to(at::kDouble);
     const at::Tensor var =
         (x - per_channel(mean.to(x.scalar_type()), x)).square().mean(dims).to(at::kDouble);
-    at::Tensor moments = at::cat({at::full({1}, local_count, at::kDouble), mean * local_count,
+    at::Tensor moments = at::cat({at::full({1}, local_count, mean.options()), mean * local_count,
                                   (var + mean * mean) * local_count});
     group.allreduce_sum(moments);
     count = moments[0].item<double>();

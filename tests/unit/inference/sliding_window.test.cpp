@@ -8,11 +8,14 @@
 #include "catch_torch.hpp"
 #include "segbench/error.hpp"
 #include "segbench/inference/gaussian_map.hpp"
+#include "support/test_devices.hpp"
 
 namespace {
 
 using segbench::SlidingWindowOptions;
 using Shape3 = std::array<int64_t, 3>;
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 SlidingWindowOptions small_roi(int64_t windows_per_batch) {
   SlidingWindowOptions options;
@@ -95,59 +98,95 @@ TEST_CASE("sliding window rejects bad options and volumes", "[inference]") {
 }
 
 TEST_CASE("sliding window returns one window's logits for a volume of one ROI", "[inference]") {
-  at::manual_seed(2);
-  const at::Tensor image = at::randn({1, 1, 8, 8, 8});
-  const auto result =
-      segbench::sliding_window_inference(voxelwise_logits, image, at::Tensor(), small_roi(1));
-  CHECK(result.windows == 1);
-  CHECK_FALSE(result.label_N1DHW.defined());
-  REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{1, 3, 8, 8, 8});
-  CHECK(at::allclose(result.logits_NCDHW, voxelwise_logits(image), 1e-6, 1e-6));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(2);
+    const at::Tensor image = at::randn({1, 1, 8, 8, 8}).to(device);
+    const auto result =
+        segbench::sliding_window_inference(voxelwise_logits, image, at::Tensor(), small_roi(1));
+    CHECK(result.windows == 1);
+    CHECK(result.logits_NCDHW.device() == device);
+    CHECK_FALSE(result.label_N1DHW.defined());
+    REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{1, 3, 8, 8, 8});
+    CHECK(at::allclose(result.logits_NCDHW, voxelwise_logits(image), 1e-6, 1e-6));
+  }
 }
 
 TEST_CASE("sliding window blending normalises: a constant predictor gives that constant",
           "[inference]") {
-  const at::Tensor image = at::zeros({1, 1, 20, 30, 26});
-  int64_t calls = 0;
-  int64_t largest_batch = 0;
-  const auto constant = [&](const at::Tensor& x) {
-    ++calls;
-    largest_batch = std::max(largest_batch, x.size(0));
-    return at::tensor({0.5f, -1.25f, 3.0f}).view({1, 3, 1, 1, 1}).expand({x.size(0), 3, 8, 8, 8});
-  };
-  const auto result =
-      segbench::sliding_window_inference(constant, image, at::Tensor(), small_roi(5));
-  // Stride 4: 20 -> 4 windows; 30 -> padded 32 -> 7; 26 -> padded 28 -> 6.
-  CHECK(segbench::sliding_window_count({20, 30, 26}, small_roi(5)) == Shape3{4, 7, 6});
-  CHECK(result.windows == 4 * 7 * 6);
-  CHECK(calls == (168 + 4) / 5);
-  CHECK(largest_batch == 5);
-  REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{1, 3, 20, 30, 26});
-  CHECK(at::allclose(result.logits_NCDHW.select(1, 0), at::full({1, 20, 30, 26}, 0.5f), 0, 1e-5));
-  CHECK(at::allclose(result.logits_NCDHW.select(1, 1), at::full({1, 20, 30, 26}, -1.25f), 0, 1e-5));
-  CHECK(at::allclose(result.logits_NCDHW.select(1, 2), at::full({1, 20, 30, 26}, 3.0f), 0, 1e-5));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    const at::Tensor image = at::zeros({1, 1, 20, 30, 26}, device);
+    int64_t calls = 0;
+    int64_t largest_batch = 0;
+    const auto constant = [&](const at::Tensor& x) {
+      ++calls;
+      largest_batch = std::max(largest_batch, x.size(0));
+      return at::tensor({0.5f, -1.25f, 3.0f})
+          .to(x.device())
+          .view({1, 3, 1, 1, 1})
+          .expand({x.size(0), 3, 8, 8, 8});
+    };
+    const auto result =
+        segbench::sliding_window_inference(constant, image, at::Tensor(), small_roi(5));
+    // Stride 4: 20 -> 4 windows; 30 -> padded 32 -> 7; 26 -> padded 28 -> 6.
+    CHECK(segbench::sliding_window_count({20, 30, 26}, small_roi(5)) == Shape3{4, 7, 6});
+    CHECK(result.windows == 4 * 7 * 6);
+    CHECK(calls == (168 + 4) / 5);
+    CHECK(largest_batch == 5);
+    REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{1, 3, 20, 30, 26});
+    const at::Tensor logits = result.logits_NCDHW.cpu();
+    CHECK(at::allclose(logits.select(1, 0), at::full({1, 20, 30, 26}, 0.5f), 0, 1e-5));
+    CHECK(at::allclose(logits.select(1, 1), at::full({1, 20, 30, 26}, -1.25f), 0, 1e-5));
+    CHECK(at::allclose(logits.select(1, 2), at::full({1, 20, 30, 26}, 3.0f), 0, 1e-5));
+  }
 }
 
 TEST_CASE("sliding window trims, pads with -2.2 and puts every window back in place",
           "[inference]") {
-  at::manual_seed(4);
-  // Axis 0: 21 % 4 = 1 < 2, trimmed to 20 (0 before, 1 after); axes 1, 2 are padded.
-  const at::Tensor image = at::randn({2, 1, 21, 15, 10});
-  const at::Tensor label = at::randint(0, 3, {2, 1, 21, 15, 10}, at::kByte);
-  bool saw_padding = false;
-  const auto predict = [&](const at::Tensor& x) {
-    saw_padding = saw_padding || x.eq(-2.2f).any().item<bool>();
-    return voxelwise_logits(x);
-  };
-  for (const int64_t per_batch : {1, 4}) {
-    INFO("windows_per_batch " << per_batch);
-    const auto result =
-        segbench::sliding_window_inference(predict, image, label, small_roi(per_batch));
-    const at::Tensor trimmed = image.narrow(2, 0, 20);
-    REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{2, 3, 20, 15, 10});
-    CHECK(at::allclose(result.logits_NCDHW, voxelwise_logits(trimmed), 1e-5, 1e-5));
-    CHECK(at::equal(result.label_N1DHW, label.narrow(2, 0, 20)));
-    CHECK(result.windows == 4 * 3 * 2);  // padded 20 x 16 x 12
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    // Axis 0: 21 % 4 = 1 < 2, trimmed to 20 (0 before, 1 after); axes 1, 2 are padded.
+    at::manual_seed(4);
+    const at::Tensor image = at::randn({2, 1, 21, 15, 10}).to(device);
+    const at::Tensor label = at::randint(0, 3, {2, 1, 21, 15, 10}, at::kByte).to(device);
+    bool saw_padding = false;
+    const auto predict = [&](const at::Tensor& x) {
+      saw_padding = saw_padding || x.eq(-2.2f).any().item<bool>();
+      return voxelwise_logits(x);
+    };
+    for (const int64_t per_batch : {1, 4}) {
+      INFO("windows_per_batch " << per_batch);
+      const auto result =
+          segbench::sliding_window_inference(predict, image, label, small_roi(per_batch));
+      const at::Tensor trimmed = image.narrow(2, 0, 20);
+      REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{2, 3, 20, 15, 10});
+      CHECK(at::allclose(result.logits_NCDHW, voxelwise_logits(trimmed), 1e-5, 1e-5));
+      CHECK(at::equal(result.label_N1DHW, label.narrow(2, 0, 20)));
+      CHECK(result.windows == 4 * 3 * 2);  // padded 20 x 16 x 12
+    }
+    CHECK(saw_padding);
   }
-  CHECK(saw_padding);
+}
+
+TEST_CASE("sliding window blends a window-dependent predictor on the device like on the CPU",
+          "[inference]") {
+  // A 3x3x3 convolution with zero padding sees each window's borders, so overlapping windows
+  // disagree and the result depends on the Gaussian importance map (cached per device).
+  at::manual_seed(6);
+  const at::Tensor cpu_image = at::randn({1, 1, 20, 16, 12});
+  const at::Tensor cpu_weight = at::randn({3, 1, 3, 3, 3});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    const at::Tensor weight = cpu_weight.to(device);
+    const auto convolution = [&](const at::Tensor& x) { return at::conv3d(x, weight, {}, 1, 1); };
+    const auto result = segbench::sliding_window_inference(convolution, cpu_image.to(device),
+                                                           at::Tensor(), small_roi(4));
+    CHECK(result.windows == 4 * 3 * 2);  // padded 20 x 16 x 12
+    REQUIRE(result.logits_NCDHW.sizes().vec() == std::vector<int64_t>{1, 3, 20, 16, 12});
+    CHECK(result.logits_NCDHW.device() == device);
+    CHECK(result.logits_NCDHW.isfinite().all().item<bool>());
+    cpu.check("blended logits", result.logits_NCDHW, device);
+  }
 }

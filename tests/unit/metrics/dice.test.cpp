@@ -9,8 +9,12 @@
 #include "catch_torch.hpp"
 #include "segbench/dist/single_process.hpp"
 #include "segbench/error.hpp"
+#include "support/test_devices.hpp"
 
 namespace {
+
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 /// Rank 0 of a pretend world of two: allreduce adds what the other rank would contribute.
 struct FakeTwoRankContext {
@@ -31,30 +35,42 @@ static_assert(segbench::DistributedContext<FakeTwoRankContext>);
 TEST_CASE("dice_score matches the reference golden on seeded random data", "[metrics]") {
   at::set_num_threads(1);
   at::manual_seed(0);
-  const at::Tensor logits = at::randn({2, 3, 8, 8, 8});
-  const at::Tensor label = at::randint(0, 3, {2, 1, 8, 8, 8});
-  const std::vector<double> scores = segbench::dice_score(logits, label.to(at::kByte));
-  REQUIRE(scores.size() == 2);
-  CHECK(scores[0] == Approx(0.330488).margin(2e-6));
-  CHECK(scores[1] == Approx(0.352187).margin(2e-6));
-  CHECK(segbench::dice_score(logits, label, /*include_background=*/true).size() == 3);
+  const at::Tensor cpu_logits = at::randn({2, 3, 8, 8, 8});
+  const at::Tensor cpu_label = at::randint(0, 3, {2, 1, 8, 8, 8});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    const at::Tensor logits = cpu_logits.to(device);
+    const at::Tensor label = cpu_label.to(device);
+    const std::vector<double> scores = segbench::dice_score(logits, label.to(at::kByte));
+    // The golden's margin: 2e-6 on the CPU; 1e-5 elsewhere (float32 sums in another order).
+    const double margin = device.is_cpu() ? 2e-6 : 1e-5;
+    REQUIRE(scores.size() == 2);
+    CHECK(scores[0] == Approx(0.330488).margin(margin));
+    CHECK(scores[1] == Approx(0.352187).margin(margin));
+    cpu.check("scores", scores, device);
+    CHECK(segbench::dice_score(logits, label, /*include_background=*/true).size() == 3);
+  }
 }
 
 TEST_CASE("dice_score: a class absent from label and prediction scores 1", "[metrics]") {
-  // Prediction and label are all kidney (class 1); tumour (class 2) appears nowhere.
-  at::Tensor logits = at::zeros({1, 3, 4, 4, 4});
-  logits.select(1, 1).fill_(5.0);
-  const at::Tensor label = at::ones({1, 1, 4, 4, 4}, at::kByte);
-  const std::vector<double> scores = segbench::dice_score(logits, label);
-  CHECK(scores[0] == Approx(1.0).margin(1e-12));
-  CHECK(scores[1] == Approx(1.0).margin(1e-12));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    // Prediction and label are all kidney (class 1); tumour (class 2) appears nowhere.
+    at::Tensor logits = at::zeros({1, 3, 4, 4, 4}, device);
+    logits.select(1, 1).fill_(5.0);
+    const at::Tensor label = at::ones({1, 1, 4, 4, 4}, at::TensorOptions(at::kByte).device(device));
+    const std::vector<double> scores = segbench::dice_score(logits, label);
+    CHECK(scores[0] == Approx(1.0).margin(1e-12));
+    CHECK(scores[1] == Approx(1.0).margin(1e-12));
 
-  // Half the label is tumour, never predicted: tumour Dice ~ 0, kidney 2*32/(32+64).
-  at::Tensor half = label.clone();
-  half.narrow(2, 0, 2).fill_(2);
-  const std::vector<double> partial = segbench::dice_score(logits, half);
-  CHECK(partial[0] == Approx(2.0 * 32 / 96).margin(1e-6));
-  CHECK(partial[1] == Approx(0.0).margin(1e-6));
+    // Half the label is tumour, never predicted: tumour Dice ~ 0, kidney 2*32/(32+64).
+    at::Tensor half = label.clone();
+    half.narrow(2, 0, 2).fill_(2);
+    const std::vector<double> partial = segbench::dice_score(logits, half);
+    CHECK(partial[0] == Approx(2.0 * 32 / 96).margin(1e-6));
+    CHECK(partial[1] == Approx(0.0).margin(1e-6));
+  }
 }
 
 TEST_CASE("MeanDiceTarget on one process: mean over classes of per-class case means", "[metrics]") {

@@ -11,8 +11,12 @@
 #include "catch_torch.hpp"
 #include "segbench/dist/any_context.hpp"
 #include "segbench/error.hpp"
+#include "support/test_devices.hpp"
 
 namespace {
+
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 at::Tensor parameter(const torch::nn::Module& module, const std::string& name) {
   const auto named = module.named_parameters();
@@ -73,27 +77,37 @@ TEST_CASE("DeepLabv3+ at width 1 has the reference's sizes", "[models]") {
 
 TEST_CASE("DeepLabv3+ forward and backward at a demo width", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(0);
-  segbench::DeepLabV3Plus model(segbench::DeepLabV3PlusOptions{.width = 0.125});
-  CHECK(model->batch_norm_count() == 76);
-  const at::Tensor x = at::randn({2, 16, 32, 48});
-  const at::Tensor logits = model->forward(x);
-  CHECK(logits.sizes() == at::IntArrayRef({2, 3, 32, 48}));
-  CHECK(at::isfinite(logits).all().item<bool>());
-  logits.square().mean().backward();
-  for (const auto& p : model->named_parameters()) {
-    INFO(p.key());
-    REQUIRE(p.value().grad().defined());
-  }
-  // A training forward updated the running statistics.
-  CHECK(model->named_buffers()["xception_features.bn1.bn.num_batches_tracked"].item<int64_t>() ==
-        1);
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    segbench::DeepLabV3Plus model(segbench::DeepLabV3PlusOptions{.width = 0.125});
+    CHECK(model->batch_norm_count() == 76);
+    const at::Tensor x = at::randn({2, 16, 32, 48}).to(device);
+    model->to(device);
+    const at::Tensor logits = model->forward(x);
+    CHECK(logits.sizes() == at::IntArrayRef({2, 3, 32, 48}));
+    CHECK(at::isfinite(logits).all().item<bool>());
+    cpu.check("logits", logits, device);
+    logits.square().mean().backward();
+    for (const auto& p : model->named_parameters()) {
+      INFO(p.key());
+      REQUIRE(p.value().grad().defined());
+    }
+    cpu.check("first convolution's gradient",
+              parameter(*model, "xception_features.conv1.weight").grad(), device);
+    // A training forward updated the running statistics.
+    CHECK(model->named_buffers()["xception_features.bn1.bn.num_batches_tracked"].item<int64_t>() ==
+          1);
+    cpu.check("running mean", model->named_buffers()["xception_features.bn1.bn.running_mean"],
+              device);
 
-  // Eval mode is deterministic and independent of the batch composition.
-  model->eval();
-  const at::Tensor a = model->forward(x);
-  const at::Tensor b = model->forward(x.narrow(0, 1, 1));
-  CHECK(at::allclose(a.narrow(0, 1, 1), b, 1e-4, 1e-5));
+    // Eval mode is deterministic and independent of the batch composition.
+    model->eval();
+    const at::Tensor a = model->forward(x);
+    const at::Tensor b = model->forward(x.narrow(0, 1, 1));
+    CHECK(at::allclose(a.narrow(0, 1, 1), b, 1e-4, 1e-5));
+  }
 }
 
 TEST_CASE("DeepLabv3+ validates options and input shapes", "[models]") {
@@ -102,63 +116,75 @@ TEST_CASE("DeepLabv3+ validates options and input shapes", "[models]") {
                       Contains("expected a width in (0, 16], found 0"));
   REQUIRE_THROWS_AS(segbench::DeepLabV3Plus(segbench::DeepLabV3PlusOptions{.n_classes = 0}),
                     segbench::ConfigError);
-  segbench::DeepLabV3Plus model(segbench::DeepLabV3PlusOptions{.in_channels = 2, .width = 0.01});
-  REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 2, 40, 48})),
-                      Contains("input shape [1, 2, 40, 48] has spatial size 40 on axis 2") &&
-                          Contains("positive multiple of 16"));
-  REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 3, 32, 32})),
-                      Contains("expected input (N, 2, H, W), found shape [1, 3, 32, 32]"));
-  // Width 0.01 rounds every channel count to at least 1 and still runs.
-  model->eval();
-  CHECK(model->forward(at::zeros({1, 2, 16, 16})).sizes() == at::IntArrayRef({1, 3, 16, 16}));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    segbench::DeepLabV3Plus model(segbench::DeepLabV3PlusOptions{.in_channels = 2, .width = 0.01});
+    model->to(device);
+    REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 2, 40, 48}, device)),
+                        Contains("input shape [1, 2, 40, 48] has spatial size 40 on axis 2") &&
+                            Contains("positive multiple of 16"));
+    REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 3, 32, 32}, device)),
+                        Contains("expected input (N, 2, H, W), found shape [1, 3, 32, 32]"));
+    // Width 0.01 rounds every channel count to at least 1 and still runs.
+    model->eval();
+    CHECK(model->forward(at::zeros({1, 2, 16, 16}, device)).sizes() ==
+          at::IntArrayRef({1, 3, 16, 16}));
+  }
 }
 
 TEST_CASE("DeepLabv3+ with BatchNorm synchronised over a group of one equals plain BatchNorm",
           "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(3);
-  segbench::DeepLabV3Plus plain(segbench::DeepLabV3PlusOptions{.width = 0.125});
-  segbench::DeepLabV3Plus synced(segbench::DeepLabV3PlusOptions{.width = 0.125});
-  {
-    torch::NoGradGuard no_grad;
-    const auto source = plain->named_parameters();
-    for (auto& p : synced->named_parameters()) p.value().copy_(source[p.key()]);
-  }
-  synced->set_batchnorm_group(
-      std::make_shared<segbench::AnyContext>(segbench::SingleProcessContext{}));
-  const at::Tensor x = at::randn({2, 16, 32, 48}) * 2.0 + 0.5;
-  const at::Tensor a = plain->forward(x);
-  const at::Tensor b = synced->forward(x);
-  CHECK(at::allclose(a, b, 1e-3, 1e-4));
-  a.square().mean().backward();
-  b.square().mean().backward();
-  const auto synced_params = synced->named_parameters();
-  for (const auto& p : plain->named_parameters()) {
-    // Float rounding differs (group moments in double) and grows through 76 BatchNorms on the
-    // way back to the first convolutions: compare against each gradient's own scale. Measured
-    // up to 1.2e-4 of it on one Xeon (2.4e-5 on another); a broken backward allreduce gives
-    // differences of the gradient's own size.
-    const at::Tensor& g = p.value().grad();
-    const double max_diff = (g - synced_params[p.key()].grad()).abs().max().item<double>();
-    INFO(p.key() << ": max difference " << max_diff << ", max |grad| "
-                 << g.abs().max().item<double>());
-    CHECK(max_diff <= 3e-4 * g.abs().max().item<double>() + 1e-8);
-  }
-  const auto synced_buffers = synced->named_buffers();
-  for (const auto& buffer : plain->named_buffers()) {
-    INFO(buffer.key());
-    CHECK(at::allclose(buffer.value().to(at::kDouble), synced_buffers[buffer.key()].to(at::kDouble),
-                       1e-4, 1e-6));
-  }
-  CHECK(synced_buffers["xception_features.bn1.bn.num_batches_tracked"].item<int64_t>() == 1);
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(3);
+    segbench::DeepLabV3Plus plain(segbench::DeepLabV3PlusOptions{.width = 0.125});
+    segbench::DeepLabV3Plus synced(segbench::DeepLabV3PlusOptions{.width = 0.125});
+    {
+      torch::NoGradGuard no_grad;
+      const auto source = plain->named_parameters();
+      for (auto& p : synced->named_parameters()) p.value().copy_(source[p.key()]);
+    }
+    plain->to(device);
+    synced->to(device);
+    synced->set_batchnorm_group(
+        std::make_shared<segbench::AnyContext>(segbench::SingleProcessContext{}));
+    const at::Tensor x = (at::randn({2, 16, 32, 48}) * 2.0 + 0.5).to(device);
+    const at::Tensor a = plain->forward(x);
+    const at::Tensor b = synced->forward(x);
+    CHECK(at::allclose(a, b, 1e-3, 1e-4));
+    cpu.check("synchronised logits", b, device);
+    a.square().mean().backward();
+    b.square().mean().backward();
+    const auto synced_params = synced->named_parameters();
+    for (const auto& p : plain->named_parameters()) {
+      // Float rounding differs (group moments in double) and grows through 76 BatchNorms on the
+      // way back to the first convolutions: compare against each gradient's own scale. Measured
+      // up to 1.2e-4 of it on one Xeon (2.4e-5 on another); a broken backward allreduce gives
+      // differences of the gradient's own size.
+      const at::Tensor& g = p.value().grad();
+      const double max_diff = (g - synced_params[p.key()].grad()).abs().max().item<double>();
+      INFO(p.key() << ": max difference " << max_diff << ", max |grad| "
+                   << g.abs().max().item<double>());
+      CHECK(max_diff <= 3e-4 * g.abs().max().item<double>() + 1e-8);
+    }
+    const auto synced_buffers = synced->named_buffers();
+    for (const auto& buffer : plain->named_buffers()) {
+      INFO(buffer.key());
+      CHECK(at::allclose(buffer.value().to(at::kDouble),
+                         synced_buffers[buffer.key()].to(at::kDouble), 1e-4, 1e-6));
+    }
+    CHECK(synced_buffers["xception_features.bn1.bn.num_batches_tracked"].item<int64_t>() == 1);
 
-  // Evaluation uses the running statistics: no group traffic, same result.
-  plain->eval();
-  synced->eval();
-  CHECK(at::allclose(plain->forward(x), synced->forward(x), 1e-3, 1e-4));
+    // Evaluation uses the running statistics: no group traffic, same result.
+    plain->eval();
+    synced->eval();
+    CHECK(at::allclose(plain->forward(x), synced->forward(x), 1e-3, 1e-4));
 
-  // nullptr restores per-rank BatchNorm.
-  synced->train();
-  synced->set_batchnorm_group(nullptr);
-  CHECK(synced->forward(x).sizes() == a.sizes());
+    // nullptr restores per-rank BatchNorm.
+    synced->train();
+    synced->set_batchnorm_group(nullptr);
+    CHECK(synced->forward(x).sizes() == a.sizes());
+  }
 }

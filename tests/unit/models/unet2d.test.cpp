@@ -1,5 +1,5 @@
-// Unet2D: get_unet_params layout, reference parameter counts (fidelity §3.5, §5.1), deep-supervision
-// outputs, init, norm variants, and the 2-D fast up-sampling path (fidelity §6).
+// Unet2D: get_unet_params layout, reference parameter counts (fidelity §3.5, §5.1),
+// deep-supervision outputs, init, norm variants, and the 2-D fast up-sampling path (fidelity §6).
 #include "segbench/models/unet2d.hpp"
 
 #include <ATen/Parallel.h>
@@ -14,12 +14,15 @@
 #include "segbench/error.hpp"
 #include "segbench/models/fast_upsample2d.hpp"
 #include "segbench/models/module_size.hpp"
+#include "support/test_devices.hpp"
 
 namespace {
 
 using segbench::Size2D;
 using segbench::Unet2D;
 using segbench::Unet2DOptions;
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 /// A demo-size model: patch 64x64 gives 5 stages (4 halvings), filters 4..32.
 Unet2DOptions small_options(bool fast_upsample = true) {
@@ -161,66 +164,90 @@ TEST_CASE("Unet2D init: kaiming normal (a = 0.01) convs, zero head biases, unit 
 
 TEST_CASE("Unet2D outputs: deep supervision in training mode, main only in eval mode", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(0);
-  Unet2D model(small_options());
-  CHECK(model->min_input_multiple() == Size2D{16, 16});
-  CHECK(segbench::count_parameters(*model->named_children()[5].value()) ==
-        (8 * 4 + 4) + (16 * 4 + 4) + (32 * 4 + 4));  // 3 heads on filters 8, 16, 32
-  const at::Tensor x = at::randn({2, 4, 64, 64});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    Unet2D model(small_options());
+    CHECK(model->min_input_multiple() == Size2D{16, 16});
+    CHECK(segbench::count_parameters(*model->named_children()[5].value()) ==
+          (8 * 4 + 4) + (16 * 4 + 4) + (32 * 4 + 4));  // 3 heads on filters 8, 16, 32
+    const at::Tensor x = at::randn({2, 4, 64, 64}).to(device);
+    model->to(device);
 
-  model->train();
-  const std::vector<at::Tensor> outputs = model->forward_all(x);
-  REQUIRE(outputs.size() == 3);
-  CHECK(outputs[0].sizes().vec() == std::vector<int64_t>{2, 4, 64, 64});
-  CHECK(outputs[1].sizes().vec() == std::vector<int64_t>{2, 4, 32, 32});
-  CHECK(outputs[2].sizes().vec() == std::vector<int64_t>{2, 4, 16, 16});
-  for (const at::Tensor& o : outputs) CHECK(o.isfinite().all().item<bool>());
-  // forward() is the main output of the same computation.
-  CHECK(max_abs_difference(model->forward(x), outputs[0]) < 1e-6);
+    model->train();
+    const std::vector<at::Tensor> outputs = model->forward_all(x);
+    REQUIRE(outputs.size() == 3);
+    CHECK(outputs[0].sizes().vec() == std::vector<int64_t>{2, 4, 64, 64});
+    CHECK(outputs[1].sizes().vec() == std::vector<int64_t>{2, 4, 32, 32});
+    CHECK(outputs[2].sizes().vec() == std::vector<int64_t>{2, 4, 16, 16});
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      CHECK(outputs[i].isfinite().all().item<bool>());
+      cpu.check("output " + std::to_string(i), outputs[i], device);
+    }
+    // forward() is the main output of the same computation.
+    CHECK(max_abs_difference(model->forward(x), outputs[0]) < 1e-6);
 
-  model->eval();
-  const std::vector<at::Tensor> eval_outputs = model->forward_all(x);
-  REQUIRE(eval_outputs.size() == 1);
-  // Instance norm keeps no running statistics, so eval equals training-mode main output.
-  CHECK(max_abs_difference(eval_outputs[0], outputs[0]) < 1e-6);
+    model->eval();
+    const std::vector<at::Tensor> eval_outputs = model->forward_all(x);
+    REQUIRE(eval_outputs.size() == 1);
+    // Instance norm keeps no running statistics, so eval equals training-mode main output.
+    CHECK(max_abs_difference(eval_outputs[0], outputs[0]) < 1e-6);
 
-  Unet2DOptions without = small_options();
-  without.deep_supervision = false;
-  Unet2D plain(without);
-  plain->train();
-  CHECK(plain->forward_all(x).size() == 1);
+    Unet2DOptions without = small_options();
+    without.deep_supervision = false;
+    Unet2D plain(without);
+    plain->to(device);
+    plain->train();
+    CHECK(plain->forward_all(x).size() == 1);
+  }
 }
 
 TEST_CASE("Unet2D reference model runs at 64x64", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(0);
-  Unet2D model;
-  model->eval();
-  at::NoGradGuard no_grad;
-  const at::Tensor logits = model->forward(at::randn({1, 4, 64, 64}));
-  CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 4, 64, 64});
-  CHECK(logits.isfinite().all().item<bool>());
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    Unet2D model;
+    model->eval();
+    const at::Tensor x = at::randn({1, 4, 64, 64});
+    model->to(device);
+    at::NoGradGuard no_grad;
+    const at::Tensor logits = model->forward(x.to(device));
+    CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 4, 64, 64});
+    CHECK(logits.isfinite().all().item<bool>());
+    cpu.check("logits", logits, device);
+  }
 }
 
 TEST_CASE("Unet2D norm variants: batch norm keeps running stats, group norm needs 32 | C",
           "[models]") {
-  at::manual_seed(0);
-  Unet2DOptions batch = small_options();
-  batch.norm = "batch";
-  Unet2D batch_model(batch);
-  CHECK_FALSE(batch_model->buffers().empty());
-  CHECK(batch_model->forward(at::randn({2, 4, 16, 16})).sizes().vec() ==
-        std::vector<int64_t>{2, 4, 16, 16});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    Unet2DOptions batch = small_options();
+    batch.norm = "batch";
+    Unet2D batch_model(batch);
+    batch_model->to(device);
+    CHECK_FALSE(batch_model->buffers().empty());
+    const at::Tensor batch_logits = batch_model->forward(at::randn({2, 4, 16, 16}).to(device));
+    CHECK(batch_logits.sizes().vec() == std::vector<int64_t>{2, 4, 16, 16});
+    cpu.check("batch norm", batch_logits, device);
 
-  Unet2DOptions group = small_options();
-  group.norm = "group";
-  REQUIRE_THROWS_WITH(Unet2D(group),
-                      Catch::Contains("divisible by 32") && Catch::Contains("[4, 8, 16, 32, 32]"));
-  group.filters = {32, 32, 64, 64, 64};
-  Unet2D group_model(group);
-  CHECK(group_model->buffers().empty());
-  CHECK(group_model->forward(at::randn({1, 4, 16, 16})).sizes().vec() ==
-        std::vector<int64_t>{1, 4, 16, 16});
+    Unet2DOptions group = small_options();
+    group.norm = "group";
+    REQUIRE_THROWS_WITH(
+        Unet2D(group), Catch::Contains("divisible by 32") && Catch::Contains("[4, 8, 16, 32, 32]"));
+    group.filters = {32, 32, 64, 64, 64};
+    Unet2D group_model(group);
+    group_model->to(device);
+    CHECK(group_model->buffers().empty());
+    const at::Tensor group_logits = group_model->forward(at::randn({1, 4, 16, 16}).to(device));
+    CHECK(group_logits.sizes().vec() == std::vector<int64_t>{1, 4, 16, 16});
+    cpu.check("group norm", group_logits, device);
+  }
 }
 
 TEST_CASE("Unet2D rejects bad options and inputs", "[models]") {
@@ -237,89 +264,113 @@ TEST_CASE("Unet2D rejects bad options and inputs", "[models]") {
   tiny.patch = {6, 6};
   REQUIRE_THROWS_WITH(Unet2D(tiny), Catch::Contains("too small"));
 
-  Unet2D model(small_options());
-  REQUIRE_THROWS_WITH(
-      model->forward(at::zeros({1, 3, 16, 16})),
-      Catch::Contains("expected input (N, 4, H, W)") && Catch::Contains("[1, 3, 16, 16]"));
-  REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 4, 16, 24})),
-                      Catch::Contains("W = 24") && Catch::Contains("multiple of 16"));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    Unet2D model(small_options());
+    model->to(device);
+    REQUIRE_THROWS_WITH(
+        model->forward(at::zeros({1, 3, 16, 16}, device)),
+        Catch::Contains("expected input (N, 4, H, W)") && Catch::Contains("[1, 3, 16, 16]"));
+    REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 4, 16, 24}, device)),
+                        Catch::Contains("W = 24") && Catch::Contains("multiple of 16"));
+  }
 }
 
 TEST_CASE("kernel = stride transposed conv as pointwise conv equals conv_transpose2d", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(7);
-  // (kh, kw) = (2, 2) as in the model, (2, 1) for per-axis strides; batch 1 and 3 cover both
-  // CPU conv paths.
-  for (const Size2D kernel : {Size2D{2, 2}, Size2D{2, 1}, Size2D{3, 2}}) {
-    for (const int64_t batch : {int64_t{1}, int64_t{3}}) {
-      INFO("kernel " << kernel[0] << "x" << kernel[1] << ", batch " << batch);
-      const std::vector<at::Tensor> inputs{at::randn({batch, 5, 3, 4}),
-                                           at::randn({5, 6, kernel[0], kernel[1]}), at::randn({6})};
-      const auto run = [&](bool fast) {
-        std::vector<at::Tensor> leaves;
-        for (const at::Tensor& t : inputs) leaves.push_back(t.clone().requires_grad_(true));
-        const at::Tensor out =
-            fast ? segbench::conv_transpose2d_kernel_stride_as_conv(leaves[0], leaves[1], leaves[2])
-                 : at::conv_transpose2d(leaves[0], leaves[1], leaves[2], {kernel[0], kernel[1]});
-        const at::Tensor upstream = at::linspace(-1.0, 1.0, out.numel()).view(out.sizes());
-        (out * upstream).sum().backward();
-        leaves.insert(leaves.begin(), out.detach());
-        return leaves;
-      };
-      const auto fast = run(true);
-      const auto reference = run(false);
-      REQUIRE(fast[0].sizes().vec() ==
-              std::vector<int64_t>{batch, 6, 3 * kernel[0], 4 * kernel[1]});
-      CHECK(max_abs_difference(fast[0], reference[0]) < 1e-5);
-      for (std::size_t i = 1; i < 4; ++i) {
-        INFO("gradient of input " << i);
-        CHECK(max_abs_difference(fast[i].grad(), reference[i].grad()) < 1e-4);
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(7);
+    // (kh, kw) = (2, 2) as in the model, (2, 1) for per-axis strides; batch 1 and 3 cover both
+    // CPU conv paths.
+    for (const Size2D kernel : {Size2D{2, 2}, Size2D{2, 1}, Size2D{3, 2}}) {
+      for (const int64_t batch : {int64_t{1}, int64_t{3}}) {
+        INFO("kernel " << kernel[0] << "x" << kernel[1] << ", batch " << batch);
+        const std::string name =
+            std::to_string(kernel[0]) + "x" + std::to_string(kernel[1]) + std::to_string(batch);
+        std::vector<at::Tensor> inputs{at::randn({batch, 5, 3, 4}),
+                                       at::randn({5, 6, kernel[0], kernel[1]}), at::randn({6})};
+        for (at::Tensor& t : inputs) t = t.to(device);
+        const auto run = [&](bool fast) {
+          std::vector<at::Tensor> leaves;
+          for (const at::Tensor& t : inputs) leaves.push_back(t.clone().requires_grad_(true));
+          const at::Tensor out =
+              fast ? segbench::conv_transpose2d_kernel_stride_as_conv(leaves[0], leaves[1],
+                                                                      leaves[2])
+                   : at::conv_transpose2d(leaves[0], leaves[1], leaves[2], {kernel[0], kernel[1]});
+          const at::Tensor upstream =
+              at::linspace(-1.0, 1.0, out.numel(), out.options()).view(out.sizes());
+          (out * upstream).sum().backward();
+          leaves.insert(leaves.begin(), out.detach());
+          return leaves;
+        };
+        const auto fast = run(true);
+        const auto reference = run(false);
+        REQUIRE(fast[0].sizes().vec() ==
+                std::vector<int64_t>{batch, 6, 3 * kernel[0], 4 * kernel[1]});
+        CHECK(max_abs_difference(fast[0], reference[0]) < 1e-5);
+        cpu.check(name + " output", fast[0], device);
+        for (std::size_t i = 1; i < 4; ++i) {
+          INFO("gradient of input " << i);
+          CHECK(max_abs_difference(fast[i].grad(), reference[i].grad()) < 1e-4);
+          cpu.check(name + " gradient " + std::to_string(i), fast[i].grad(), device);
+        }
       }
     }
+    // No bias.
+    const at::Tensor x = at::randn({2, 3, 2, 2}).to(device);
+    const at::Tensor w = at::randn({3, 4, 2, 2}).to(device);
+    CHECK(max_abs_difference(segbench::conv_transpose2d_kernel_stride_as_conv(x, w, at::Tensor()),
+                             at::conv_transpose2d(x, w, {}, {2, 2})) < 1e-5);
+    REQUIRE_THROWS_WITH(
+        segbench::conv_transpose2d_kernel_stride_as_conv(x, at::randn({4, 4, 2, 2}).to(device),
+                                                         at::Tensor()),
+        Catch::Contains("expected weight (3, C_out, kh, kw)") && Catch::Contains("[4, 4, 2, 2]"));
   }
-  // No bias.
-  const at::Tensor x = at::randn({2, 3, 2, 2});
-  const at::Tensor w = at::randn({3, 4, 2, 2});
-  CHECK(max_abs_difference(segbench::conv_transpose2d_kernel_stride_as_conv(x, w, at::Tensor()),
-                           at::conv_transpose2d(x, w, {}, {2, 2})) < 1e-5);
-  REQUIRE_THROWS_WITH(
-      segbench::conv_transpose2d_kernel_stride_as_conv(x, at::randn({4, 4, 2, 2}), at::Tensor()),
-      Catch::Contains("expected weight (3, C_out, kh, kw)") && Catch::Contains("[4, 4, 2, 2]"));
 }
 
 TEST_CASE("Unet2D fast and transposed-conv up-sampling agree in forward and gradient", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(11);
-  Unet2D fast(small_options(true));
-  Unet2D reference(small_options(false));
-  {
-    at::NoGradGuard no_grad;
-    const auto source = fast->named_parameters();
-    for (auto& item : reference->named_parameters()) item.value().copy_(source[item.key()]);
-  }
-  const at::Tensor x = at::randn({2, 4, 32, 32});
-  const std::vector<at::Tensor> fast_out = fast->forward_all(x);
-  const std::vector<at::Tensor> reference_out = reference->forward_all(x);
-  REQUIRE(fast_out.size() == 3);
-  at::Tensor fast_sum = at::zeros({});
-  at::Tensor reference_sum = at::zeros({});
-  for (std::size_t i = 0; i < fast_out.size(); ++i) {
-    CHECK(max_abs_difference(fast_out[i], reference_out[i]) < 1e-4);
-    const at::Tensor upstream = at::randn(fast_out[i].sizes());
-    fast_sum = fast_sum + (fast_out[i] * upstream).sum();
-    reference_sum = reference_sum + (reference_out[i] * upstream).sum();
-  }
-  fast_sum.backward();
-  reference_sum.backward();
-  const auto fast_params = fast->named_parameters();
-  for (const auto& item : reference->named_parameters()) {
-    INFO(item.key());
-    const at::Tensor& expected = item.value().grad();
-    if (!expected.defined()) {  // heads 2.. are not in the training forward
-      CHECK_FALSE(fast_params[item.key()].grad().defined());
-      continue;
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(11);
+    Unet2D fast(small_options(true));
+    Unet2D reference(small_options(false));
+    {
+      at::NoGradGuard no_grad;
+      const auto source = fast->named_parameters();
+      for (auto& item : reference->named_parameters()) item.value().copy_(source[item.key()]);
     }
-    const double scale = std::max(1.0, expected.abs().max().item<double>());
-    CHECK(max_abs_difference(fast_params[item.key()].grad(), expected) / scale < 1e-3);
+    fast->to(device);
+    reference->to(device);
+    const at::Tensor x = at::randn({2, 4, 32, 32}).to(device);
+    const std::vector<at::Tensor> fast_out = fast->forward_all(x);
+    const std::vector<at::Tensor> reference_out = reference->forward_all(x);
+    REQUIRE(fast_out.size() == 3);
+    at::Tensor fast_sum = at::zeros({}, device);
+    at::Tensor reference_sum = at::zeros({}, device);
+    for (std::size_t i = 0; i < fast_out.size(); ++i) {
+      CHECK(max_abs_difference(fast_out[i], reference_out[i]) < 1e-4);
+      cpu.check("output " + std::to_string(i), fast_out[i], device);
+      const at::Tensor upstream = at::randn(fast_out[i].sizes()).to(device);
+      fast_sum = fast_sum + (fast_out[i] * upstream).sum();
+      reference_sum = reference_sum + (reference_out[i] * upstream).sum();
+    }
+    fast_sum.backward();
+    reference_sum.backward();
+    const auto fast_params = fast->named_parameters();
+    for (const auto& item : reference->named_parameters()) {
+      INFO(item.key());
+      const at::Tensor& expected = item.value().grad();
+      if (!expected.defined()) {  // heads 2.. are not in the training forward
+        CHECK_FALSE(fast_params[item.key()].grad().defined());
+        continue;
+      }
+      const double scale = std::max(1.0, expected.abs().max().item<double>());
+      CHECK(max_abs_difference(fast_params[item.key()].grad(), expected) / scale < 1e-3);
+      cpu.check(item.key() + " gradient", fast_params[item.key()].grad(), device);
+    }
   }
 }

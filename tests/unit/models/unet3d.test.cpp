@@ -13,11 +13,14 @@
 #include "catch_torch.hpp"
 #include "segbench/error.hpp"
 #include "segbench/models/fast_upsample.hpp"
+#include "support/test_devices.hpp"
 
 namespace {
 
 using segbench::Unet3D;
 using segbench::Unet3DOptions;
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 Unet3DOptions small_options(bool fast_upsample) {
   Unet3DOptions options;
@@ -130,33 +133,53 @@ TEST_CASE("Unet3D default init: norm weight 1 / bias 0, convs within the kaiming
 
 TEST_CASE("Unet3D small config maps 1x1x16^3 to 1x3x16^3 logits", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(0);
-  Unet3D model(small_options(true));
-  CHECK(model->min_input_multiple() == 8);
-  const at::Tensor logits = model->forward(at::randn({1, 1, 16, 16, 16}));
-  CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 3, 16, 16, 16});
-  CHECK(logits.isfinite().all().item<bool>());
-  CHECK(logits.std().item<double>() > 0.0);
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    Unet3D model(small_options(true));
+    CHECK(model->min_input_multiple() == 8);
+    const at::Tensor x = at::randn({1, 1, 16, 16, 16});
+    model->to(device);
+    const at::Tensor logits = model->forward(x.to(device));
+    CHECK(logits.device() == device);
+    CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 3, 16, 16, 16});
+    CHECK(logits.isfinite().all().item<bool>());
+    CHECK(logits.std().item<double>() > 0.0);
+    cpu.check("logits", logits, device);
+  }
 }
 
 TEST_CASE("Unet3D reference model runs at 32^3", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(0);
-  Unet3D model;
-  at::NoGradGuard no_grad;
-  const at::Tensor logits = model->forward(at::randn({1, 1, 32, 32, 32}));
-  CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 3, 32, 32, 32});
-  CHECK(logits.isfinite().all().item<bool>());
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(0);
+    Unet3D model;
+    const at::Tensor x = at::randn({1, 1, 32, 32, 32});
+    model->to(device);
+    at::NoGradGuard no_grad;
+    const at::Tensor logits = model->forward(x.to(device));
+    CHECK(logits.sizes().vec() == std::vector<int64_t>{1, 3, 32, 32, 32});
+    CHECK(logits.isfinite().all().item<bool>());
+    cpu.check("logits", logits, device);
+  }
 }
 
 TEST_CASE("Unet3D rejects inputs that are not a multiple of 2^stages", "[models]") {
-  Unet3D model(small_options(true));
-  REQUIRE_THROWS_AS(model->forward(at::zeros({1, 1, 12, 16, 16})), segbench::ConfigError);
-  REQUIRE_THROWS_WITH(model->forward(at::zeros({1, 1, 16, 16, 20})),
-                      Catch::Contains("[1, 1, 16, 16, 20]") && Catch::Contains("multiple of 8"));
-  REQUIRE_THROWS_WITH(
-      model->forward(at::zeros({1, 2, 16, 16, 16})),
-      Catch::Contains("expected input (N, 1, D, H, W)") && Catch::Contains("[1, 2, 16, 16, 16]"));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    Unet3D model(small_options(true));
+    model->to(device);
+    const auto zeros = [&](at::IntArrayRef shape) { return at::zeros(shape, device); };
+    REQUIRE_THROWS_AS(model->forward(zeros({1, 1, 12, 16, 16})), segbench::ConfigError);
+    REQUIRE_THROWS_WITH(model->forward(zeros({1, 1, 16, 16, 20})),
+                        Catch::Contains("[1, 1, 16, 16, 20]") && Catch::Contains("multiple of 8"));
+    REQUIRE_THROWS_WITH(
+        model->forward(zeros({1, 2, 16, 16, 16})),
+        Catch::Contains("expected input (N, 1, D, H, W)") && Catch::Contains("[1, 2, 16, 16, 16]"));
+  }
 }
 
 TEST_CASE("Unet3D rejects unknown options", "[models]") {
@@ -173,32 +196,46 @@ TEST_CASE("Unet3D rejects unknown options", "[models]") {
 
 TEST_CASE("Unet3D normalization and activation variants", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(1);
-  const at::Tensor x = at::randn({2, 1, 8, 8, 8});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(1);
+    const at::Tensor x = at::randn({2, 1, 8, 8, 8}).to(device);
 
-  Unet3DOptions none = small_options(true);
-  none.normalization = "none";
-  Unet3D plain(none);
-  CHECK(plain->named_parameters().find("input_block.conv1.0.bias") != nullptr);
-  CHECK(plain->initialization_groups().size() == 2 + 3 * 2 + 3 * 3 + 1);  // conv layers only
-  CHECK(plain->forward(x).sizes().vec() == std::vector<int64_t>{2, 3, 8, 8, 8});
+    Unet3DOptions none = small_options(true);
+    none.normalization = "none";
+    Unet3D plain(none);
+    plain->to(device);
+    CHECK(plain->named_parameters().find("input_block.conv1.0.bias") != nullptr);
+    CHECK(plain->initialization_groups().size() == 2 + 3 * 2 + 3 * 3 + 1);  // conv layers only
+    const at::Tensor plain_logits = plain->forward(x);
+    CHECK(plain_logits.sizes().vec() == std::vector<int64_t>{2, 3, 8, 8, 8});
+    cpu.check("no normalization", plain_logits, device);
 
-  Unet3DOptions batch = small_options(true);
-  batch.normalization = "batchnorm";
-  Unet3D batch_model(batch);
-  CHECK(segbench::count_parameters(*batch_model) ==
-        segbench::count_parameters(*Unet3D(small_options(true))));
-  CHECK(!batch_model->buffers().empty());  // running statistics
-  CHECK(batch_model->initialization_groups()[1].first == "input_block_0_batchnorm");
-  CHECK(batch_model->forward(x).isfinite().all().item<bool>());
+    Unet3DOptions batch = small_options(true);
+    batch.normalization = "batchnorm";
+    Unet3D batch_model(batch);
+    batch_model->to(device);
+    CHECK(segbench::count_parameters(*batch_model) ==
+          segbench::count_parameters(*Unet3D(small_options(true))));
+    CHECK(!batch_model->buffers().empty());  // running statistics
+    CHECK(batch_model->initialization_groups()[1].first == "input_block_0_batchnorm");
+    const at::Tensor batch_logits = batch_model->forward(x);
+    CHECK(batch_logits.isfinite().all().item<bool>());
+    cpu.check("batchnorm", batch_logits, device);
+    cpu.check("batchnorm running mean",
+              batch_model->named_buffers()["input_block.conv1.1.running_mean"], device);
 
-  Unet3DOptions leaky = small_options(true);
-  leaky.activation = "leaky_relu";
-  at::manual_seed(5);
-  Unet3D leaky_model(leaky);
-  at::manual_seed(5);
-  Unet3D relu_model(small_options(true));
-  CHECK(max_abs_difference(leaky_model->forward(x), relu_model->forward(x)) > 1e-6);
+    Unet3DOptions leaky = small_options(true);
+    leaky.activation = "leaky_relu";
+    at::manual_seed(5);
+    Unet3D leaky_model(leaky);
+    at::manual_seed(5);
+    Unet3D relu_model(small_options(true));
+    leaky_model->to(device);
+    relu_model->to(device);
+    CHECK(max_abs_difference(leaky_model->forward(x), relu_model->forward(x)) > 1e-6);
+  }
 }
 
 TEST_CASE("k2 s2 transposed conv as pointwise conv equals conv_transpose3d", "[models]") {
@@ -206,56 +243,73 @@ TEST_CASE("k2 s2 transposed conv as pointwise conv equals conv_transpose3d", "[m
   at::manual_seed(7);
   // Batch 2 runs on oneDNN, batch 1 of this size on ATen's native kernels.
   const int64_t batch = GENERATE(1, 2);
-  const std::vector<at::Tensor> inputs{at::randn({batch, 5, 3, 4, 2}), at::randn({5, 6, 2, 2, 2}),
-                                       at::randn({6})};
-  const at::Tensor upstream = at::randn({batch, 6, 6, 8, 4});
-  const auto run = [&](bool fast) {
-    std::vector<at::Tensor> leaves;
-    for (const at::Tensor& t : inputs) leaves.push_back(t.clone().requires_grad_(true));
-    const at::Tensor out =
-        fast ? segbench::conv_transpose3d_k2s2_as_conv(leaves[0], leaves[1], leaves[2])
-             : at::conv_transpose3d(leaves[0], leaves[1], leaves[2], 2);
-    (out * upstream).sum().backward();
-    leaves.insert(leaves.begin(), out.detach());
-    return leaves;
-  };
-  const auto reference = run(false);
-  const auto fast = run(true);
-  REQUIRE(fast[0].sizes().vec() == std::vector<int64_t>{batch, 6, 6, 8, 4});
-  CHECK(max_abs_difference(fast[0], reference[0]) < 1e-5);
-  for (std::size_t i = 1; i < 4; ++i) {
-    INFO("gradient of input " << i);
-    CHECK(max_abs_difference(fast[i].grad(), reference[i].grad()) < 1e-4);
+  const std::vector<at::Tensor> cpu_inputs{at::randn({batch, 5, 3, 4, 2}),
+                                           at::randn({5, 6, 2, 2, 2}), at::randn({6})};
+  const at::Tensor cpu_upstream = at::randn({batch, 6, 6, 8, 4});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    std::vector<at::Tensor> inputs;
+    for (const at::Tensor& t : cpu_inputs) inputs.push_back(t.to(device));
+    const at::Tensor upstream = cpu_upstream.to(device);
+    const auto run = [&](bool fast) {
+      std::vector<at::Tensor> leaves;
+      for (const at::Tensor& t : inputs) leaves.push_back(t.clone().requires_grad_(true));
+      const at::Tensor out =
+          fast ? segbench::conv_transpose3d_k2s2_as_conv(leaves[0], leaves[1], leaves[2])
+               : at::conv_transpose3d(leaves[0], leaves[1], leaves[2], 2);
+      (out * upstream).sum().backward();
+      leaves.insert(leaves.begin(), out.detach());
+      return leaves;
+    };
+    const auto reference = run(false);
+    const auto fast = run(true);
+    REQUIRE(fast[0].sizes().vec() == std::vector<int64_t>{batch, 6, 6, 8, 4});
+    CHECK(max_abs_difference(fast[0], reference[0]) < 1e-5);
+    cpu.check("output", fast[0], device);
+    for (std::size_t i = 1; i < 4; ++i) {
+      INFO("gradient of input " << i);
+      CHECK(max_abs_difference(fast[i].grad(), reference[i].grad()) < 1e-4);
+      cpu.check("gradient " + std::to_string(i), fast[i].grad(), device);
+    }
+    CHECK_THROWS_WITH(
+        segbench::conv_transpose3d_k2s2_as_conv(inputs[0], inputs[1].narrow(2, 0, 1), inputs[2]),
+        Catch::Contains("expected weight (5, C_out, 2, 2, 2), found [5, 6, 1, 2, 2]"));
   }
-  CHECK_THROWS_WITH(
-      segbench::conv_transpose3d_k2s2_as_conv(inputs[0], inputs[1].narrow(2, 0, 1), inputs[2]),
-      Catch::Contains("expected weight (5, C_out, 2, 2, 2), found [5, 6, 1, 2, 2]"));
 }
 
 TEST_CASE("Unet3D fast and transposed-conv up-sampling agree in forward and gradient", "[models]") {
   at::set_num_threads(1);
-  at::manual_seed(11);
-  Unet3D fast(small_options(true));
-  at::manual_seed(11);
-  Unet3D reference(small_options(false));
-  const at::Tensor x = at::randn({2, 1, 16, 16, 16});
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::manual_seed(11);
+    Unet3D fast(small_options(true));
+    at::manual_seed(11);
+    Unet3D reference(small_options(false));
+    const at::Tensor x = at::randn({2, 1, 16, 16, 16}).to(device);
+    fast->to(device);
+    reference->to(device);
 
-  const at::Tensor fast_out = fast->forward(x);
-  const at::Tensor reference_out = reference->forward(x);
-  CHECK(max_abs_difference(fast_out, reference_out) < 1e-5);
+    const at::Tensor fast_out = fast->forward(x);
+    const at::Tensor reference_out = reference->forward(x);
+    CHECK(max_abs_difference(fast_out, reference_out) < 1e-5);
+    cpu.check("logits", fast_out, device);
 
-  const at::Tensor upstream = at::randn(fast_out.sizes());
-  (fast_out * upstream).sum().backward();
-  (reference_out * upstream).sum().backward();
-  const auto fast_params = fast->named_parameters();
-  const auto reference_params = reference->named_parameters();
-  REQUIRE(fast_params.size() == reference_params.size());
-  for (const auto& item : reference_params) {
-    INFO(item.key());
-    const at::Tensor& expected = item.value().grad();
-    const at::Tensor& found = fast_params[item.key()].grad();
-    REQUIRE(found.defined());
-    const double scale = std::max(1.0, expected.abs().max().item<double>());
-    CHECK(max_abs_difference(found, expected) < 1e-4 * scale);
+    const at::Tensor upstream = at::randn(fast_out.sizes()).to(device);
+    (fast_out * upstream).sum().backward();
+    (reference_out * upstream).sum().backward();
+    const auto fast_params = fast->named_parameters();
+    const auto reference_params = reference->named_parameters();
+    REQUIRE(fast_params.size() == reference_params.size());
+    for (const auto& item : reference_params) {
+      INFO(item.key());
+      const at::Tensor& expected = item.value().grad();
+      const at::Tensor& found = fast_params[item.key()].grad();
+      REQUIRE(found.defined());
+      const double scale = std::max(1.0, expected.abs().max().item<double>());
+      CHECK(max_abs_difference(found, expected) < 1e-4 * scale);
+      cpu.check(item.key() + " gradient", found, device);
+    }
   }
 }

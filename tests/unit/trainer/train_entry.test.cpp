@@ -13,8 +13,11 @@
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/train/train.hpp"
+#include "support/test_devices.hpp"
 
 using namespace segbench;
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 namespace {
 
@@ -61,6 +64,7 @@ struct CountingTarget {
 
 TrainingPlan make_plan(PixelNet& net, torch::optim::Optimizer& optimizer, mllog::Logger& log) {
   TrainingPlan plan;
+  plan.device = net->conv->weight.device();  // batches and validation cases go to the model
   plan.optimizer = &optimizer;
   plan.schedule = std::make_shared<ConstantLearningRate>(0.05);
   plan.batching = {.batch_size = 2};
@@ -84,51 +88,64 @@ at::Tensor pixel_ce(const at::Tensor& logits, const at::Tensor& label) {
 }  // namespace
 
 TEST_CASE("train() runs a research code's own types until its target says stop", "[trainer]") {
-  at::set_num_threads(1);
-  torch::manual_seed(0);
-  PixelNet net;
-  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(0.05));
-  std::ostringstream text;
-  mllog::Logger log(text);
-  SignDataset data;
-  CountingTarget target;
-  SingleProcessContext ctx;
-  const at::Tensor before = net->conv->weight.clone();
-  const TrainOutcome outcome =
-      train(net, data, data, pixel_ce, target, ctx, make_plan(net, adam, log));
-  CHECK(outcome.status == RunStatus::success);
-  CHECK(outcome.epochs_run == 3);
-  CHECK(target.aggregations == 3);
-  CHECK(target.cases == 8);                   // every validation case scored once per evaluation
-  CHECK(outcome.samples_trained == 3 * 8.0);  // 4 batches of 2 per epoch
-  CHECK_FALSE(at::equal(before, net->conv->weight));
-  CHECK(outcome.last_quality > 0.0);
-  CHECK(text.str().find("\"key\":\"run_stop\"") != std::string::npos);
-  CHECK(text.str().find("\"key\":\"block_start\"") != std::string::npos);  // training rules
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    torch::manual_seed(0);
+    PixelNet net;
+    net->to(device);
+    torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(0.05));
+    std::ostringstream text;
+    mllog::Logger log(text);
+    SignDataset data;
+    CountingTarget target;
+    SingleProcessContext ctx;
+    const at::Tensor before = net->conv->weight.clone();
+    const TrainOutcome outcome =
+        train(net, data, data, pixel_ce, target, ctx, make_plan(net, adam, log));
+    CHECK(outcome.status == RunStatus::success);
+    CHECK(outcome.epochs_run == 3);
+    CHECK(target.aggregations == 3);
+    CHECK(target.cases == 8);                   // every validation case scored once per evaluation
+    CHECK(outcome.samples_trained == 3 * 8.0);  // 4 batches of 2 per epoch
+    CHECK_FALSE(at::equal(before, net->conv->weight));
+    CHECK(outcome.last_quality > 0.0);
+    CHECK(text.str().find("\"key\":\"run_stop\"") != std::string::npos);
+    CHECK(text.str().find("\"key\":\"block_start\"") != std::string::npos);  // training rules
+    // 12 Adam steps on the device end near the CPU's weights.
+    CHECK(net->conv->weight.device() == device);
+    cpu.check("weight", net->conv->weight, device);
+    cpu.check("bias", net->conv->bias, device);
+  }
 }
 
 TEST_CASE("train() uses the plan's training_step instead of forward + loss", "[trainer]") {
-  at::set_num_threads(1);
-  torch::manual_seed(0);
-  PixelNet net;
-  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(0.05));
-  mllog::Logger log;
-  SignDataset data;
-  CountingTarget target;
-  target.stop_at = 1;
-  SingleProcessContext ctx;
-  TrainingPlan plan = make_plan(net, adam, log);
-  int steps = 0;
-  plan.training_step = [&](const at::Tensor& image, const at::Tensor& label) {
-    ++steps;
-    return StepLoss{pixel_ce(net->forward(image), label)};
-  };
-  const auto unused_loss = [](const at::Tensor&, const at::Tensor&) -> at::Tensor {
-    throw std::logic_error("the loss must not be called when training_step is set");
-  };
-  const TrainOutcome outcome = train(net, data, data, unused_loss, target, ctx, std::move(plan));
-  CHECK(outcome.status == RunStatus::success);
-  CHECK(steps == 4);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    torch::manual_seed(0);
+    PixelNet net;
+    net->to(device);
+    torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(0.05));
+    mllog::Logger log;
+    SignDataset data;
+    CountingTarget target;
+    target.stop_at = 1;
+    SingleProcessContext ctx;
+    TrainingPlan plan = make_plan(net, adam, log);
+    int steps = 0;
+    plan.training_step = [&](const at::Tensor& image, const at::Tensor& label) {
+      ++steps;
+      return StepLoss{pixel_ce(net->forward(image), label)};
+    };
+    const auto unused_loss = [](const at::Tensor&, const at::Tensor&) -> at::Tensor {
+      throw std::logic_error("the loss must not be called when training_step is set");
+    };
+    const TrainOutcome outcome = train(net, data, data, unused_loss, target, ctx, std::move(plan));
+    CHECK(outcome.status == RunStatus::success);
+    CHECK(steps == 4);
+  }
 }
 
 TEST_CASE("train() refuses an incomplete plan", "[trainer]") {

@@ -16,15 +16,19 @@
 #include "segbench/train/lr_schedule.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
+#include "support/test_devices.hpp"
 
 namespace fs = std::filesystem;
 using namespace segbench;
+using segbench::test::CpuResults;
+using segbench::test::test_devices;
 
 namespace {
 
-// Two fixed batches per epoch.
+// Two fixed batches per epoch, drawn on the CPU and handed out on `device`.
 class FixedBatches final : public BatchSource {
  public:
+  explicit FixedBatches(c10::Device device) : device_(device) {}
   void start_epoch(int64_t epoch) override {
     epochs_started.push_back(epoch);
     position_ = 0;
@@ -32,21 +36,22 @@ class FixedBatches final : public BatchSource {
   bool next(at::Tensor& image, at::Tensor& label) override {
     if (position_ == 2) return false;
     torch::manual_seed(static_cast<uint64_t>(position_++));
-    image = at::randn({1, 1, 8, 8, 8});
-    label = at::randint(0, 3, {1, 1, 8, 8, 8}).to(at::kByte);
+    image = at::randn({1, 1, 8, 8, 8}).to(device_);
+    label = at::randint(0, 3, {1, 1, 8, 8, 8}).to(device_, at::kByte);
     return true;
   }
   std::size_t batches_per_epoch() const override { return 2; }
   std::vector<int64_t> epochs_started;
 
  private:
+  c10::Device device_;
   int position_ = 0;
 };
 
 struct Fixture {
   Unet3D model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  FixedBatches batches;
+  FixedBatches batches;  // on the model's device
   std::ostringstream mllog_text;
   mllog::Logger log{fs::temp_directory_path() / "segbench-trainer-test.log", &mllog_text};
   std::vector<double> qualities;  // returned by successive evaluations
@@ -57,9 +62,10 @@ struct Fixture {
         return at::cross_entropy_loss(logits, label.squeeze(1).to(at::kLong));
       };
 
-  Fixture() {
+  explicit Fixture(c10::Device device = c10::kCPU) : batches(device) {
     torch::manual_seed(0);
     model = Unet3D(Unet3DOptions{.filters = {4, 8}});
+    model->to(device);
     optimizer = make_optimizer({.name = "sgd", .learning_rate = 0.01}, model->parameters());
   }
 
@@ -118,148 +124,174 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("trainer evaluates on schedule and stops at the target", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.5, 0.95};
-  TrainerOptions o;
-  o.max_epochs = 10;
-  o.start_eval_at = 2;
-  o.evaluate_every = 3;
-  f.schedule = std::make_shared<EpochLrSchedule>(EpochLrScheduleOptions{
-      .base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2, .decay_epochs = {}});
-  const TrainOutcome outcome = f.fit(o);
-  CHECK(outcome.status == RunStatus::success);
-  CHECK(outcome.epochs_run == 5);
-  CHECK(outcome.last_quality == 0.95);
-  CHECK(f.evaluated_epochs == std::vector<int64_t>{2, 5});
-  CHECK(f.batches.epochs_started == std::vector<int64_t>{1, 2, 3, 4, 5});
-  const auto keys = f.keys();
-  REQUIRE(keys.size() > 4);
-  CHECK(keys.front() == "run_start");
-  CHECK(keys.back() == "run_stop");
-  CHECK(std::count(keys.begin(), keys.end(), "block_start") == 5);
-  CHECK(std::count(keys.begin(), keys.end(), "eval_accuracy") == 2);
-  CHECK(f.mllog_text.str().find("\"status\":\"success\"") != std::string::npos);
-  // Warm-up lr of epoch 1 was logged with epoch_stop.
-  CHECK(f.mllog_text.str().find("\"current_lr\":0.0055") != std::string::npos);
+  CpuResults cpu;
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.5, 0.95};
+    TrainerOptions o;
+    o.max_epochs = 10;
+    o.start_eval_at = 2;
+    o.evaluate_every = 3;
+    f.schedule = std::make_shared<EpochLrSchedule>(EpochLrScheduleOptions{
+        .base_lr = 0.01, .init_lr = 0.001, .warmup_epochs = 2, .decay_epochs = {}});
+    const TrainOutcome outcome = f.fit(o);
+    CHECK(outcome.status == RunStatus::success);
+    CHECK(outcome.epochs_run == 5);
+    CHECK(outcome.last_quality == 0.95);
+    CHECK(f.evaluated_epochs == std::vector<int64_t>{2, 5});
+    CHECK(f.batches.epochs_started == std::vector<int64_t>{1, 2, 3, 4, 5});
+    const auto keys = f.keys();
+    REQUIRE(keys.size() > 4);
+    CHECK(keys.front() == "run_start");
+    CHECK(keys.back() == "run_stop");
+    CHECK(std::count(keys.begin(), keys.end(), "block_start") == 5);
+    CHECK(std::count(keys.begin(), keys.end(), "eval_accuracy") == 2);
+    CHECK(f.mllog_text.str().find("\"status\":\"success\"") != std::string::npos);
+    // Warm-up lr of epoch 1 was logged with epoch_stop.
+    CHECK(f.mllog_text.str().find("\"current_lr\":0.0055") != std::string::npos);
+    // 10 SGD steps on the device end near the CPU's weights.
+    for (const auto& p : f.model->named_parameters()) {
+      CHECK(p.value().device() == device);
+      cpu.check(p.key(), p.value(), device);
+    }
+  }
 }
 
 TEST_CASE("trainer aborts on the abort rule, a NaN quality, and when epochs run out", "[trainer]") {
-  at::set_num_threads(1);
-  {
-    Fixture f;
-    f.qualities = {0.3, 0.0};
-    TrainerOptions o;
-    o.max_epochs = 5;
-    o.abort_rule = [](const EvalResult& r) -> std::optional<std::string> {
-      if (r.quality > 0.1) return std::nullopt;
-      return "diverged (test rule)";
-    };
-    const TrainOutcome outcome = f.fit(o);
-    CHECK(outcome.status == RunStatus::aborted);
-    CHECK(outcome.epochs_run == 2);
-    CHECK(outcome.reason == "diverged (test rule)");
-  }
-  {
-    Fixture f;
-    f.qualities = {std::numeric_limits<double>::quiet_NaN()};
-    TrainerOptions o;
-    o.max_epochs = 5;
-    const TrainOutcome outcome = f.fit(o);
-    CHECK(outcome.status == RunStatus::aborted);
-    CHECK(outcome.epochs_run == 1);
-    CHECK_THAT(outcome.reason, Catch::Contains("diverged") && Catch::Contains("nan"));
-  }
-  {
-    Fixture f;
-    f.qualities = {0.1, 0.2};
-    TrainerOptions o;
-    o.max_epochs = 2;
-    const TrainOutcome outcome = f.fit(o);
-    CHECK(outcome.status == RunStatus::aborted);
-    CHECK(outcome.epochs_run == 2);
-    CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    {
+      Fixture f(device);
+      f.qualities = {0.3, 0.0};
+      TrainerOptions o;
+      o.max_epochs = 5;
+      o.abort_rule = [](const EvalResult& r) -> std::optional<std::string> {
+        if (r.quality > 0.1) return std::nullopt;
+        return "diverged (test rule)";
+      };
+      const TrainOutcome outcome = f.fit(o);
+      CHECK(outcome.status == RunStatus::aborted);
+      CHECK(outcome.epochs_run == 2);
+      CHECK(outcome.reason == "diverged (test rule)");
+    }
+    {
+      Fixture f(device);
+      f.qualities = {std::numeric_limits<double>::quiet_NaN()};
+      TrainerOptions o;
+      o.max_epochs = 5;
+      const TrainOutcome outcome = f.fit(o);
+      CHECK(outcome.status == RunStatus::aborted);
+      CHECK(outcome.epochs_run == 1);
+      CHECK_THAT(outcome.reason, Catch::Contains("diverged") && Catch::Contains("nan"));
+    }
+    {
+      Fixture f(device);
+      f.qualities = {0.1, 0.2};
+      TrainerOptions o;
+      o.max_epochs = 2;
+      const TrainOutcome outcome = f.fit(o);
+      CHECK(outcome.status == RunStatus::aborted);
+      CHECK(outcome.epochs_run == 2);
+      CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+    }
   }
 }
 
 TEST_CASE("a NaN loss stops the run with a TrainingError and writes no checkpoint", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.1};
-  f.loss = [](const at::Tensor& logits, const at::Tensor&) {
-    return logits.mean() * std::numeric_limits<double>::quiet_NaN();
-  };
-  TrainerOptions o;
-  o.max_epochs = 3;
-  o.checkpoint_path = fs::temp_directory_path() / "segbench-nan-ckpt.pt";
-  fs::remove(o.checkpoint_path);
-  REQUIRE_THROWS_WITH(f.fit(o), Catch::Contains("non-finite training loss") &&
-                                    Catch::Contains("epoch 1 iteration 0"));
-  CHECK_FALSE(fs::exists(o.checkpoint_path));
-  CHECK(f.keys().back() == "run_stop");
-  CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.1};
+    f.loss = [](const at::Tensor& logits, const at::Tensor&) {
+      return logits.mean() * std::numeric_limits<double>::quiet_NaN();
+    };
+    TrainerOptions o;
+    o.max_epochs = 3;
+    o.checkpoint_path = fs::temp_directory_path() / "segbench-nan-ckpt.pt";
+    fs::remove(o.checkpoint_path);
+    REQUIRE_THROWS_WITH(f.fit(o), Catch::Contains("non-finite training loss") &&
+                                      Catch::Contains("epoch 1 iteration 0"));
+    CHECK_FALSE(fs::exists(o.checkpoint_path));
+    CHECK(f.keys().back() == "run_stop");
+    CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
+  }
 }
 
 TEST_CASE("gradient accumulation steps the optimizer every ga_steps batches", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.1};
-  const auto before = f.model->parameters().front().clone();
-  TrainerOptions o;
-  o.max_epochs = 1;
-  o.ga_steps = 4;  // 2 batches per epoch: no step in the first epoch
-  f.fit(o);
-  CHECK(at::equal(before, f.model->parameters().front()));
-  // The accumulated gradient is still there (not zeroed without a step).
-  CHECK(f.model->parameters().front().grad().defined());
-  CHECK(f.backward_will_step == std::vector<bool>{false, false});
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.1};
+    const auto before = f.model->parameters().front().clone();
+    TrainerOptions o;
+    o.max_epochs = 1;
+    o.ga_steps = 4;  // 2 batches per epoch: no step in the first epoch
+    f.fit(o);
+    CHECK(at::equal(before, f.model->parameters().front()));
+    // The accumulated gradient is still there (not zeroed without a step).
+    CHECK(f.model->parameters().front().grad().defined());
+    CHECK(f.backward_will_step == std::vector<bool>{false, false});
+  }
 }
 
 TEST_CASE("before_backward tells which backward ends an accumulation", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.1, 0.2};
-  TrainerOptions o;
-  o.max_epochs = 2;
-  o.ga_steps = 2;
-  f.fit(o);
-  CHECK(f.backward_will_step == std::vector<bool>{false, true, false, true});
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.1, 0.2};
+    TrainerOptions o;
+    o.max_epochs = 2;
+    o.ga_steps = 2;
+    f.fit(o);
+    CHECK(f.backward_will_step == std::vector<bool>{false, true, false, true});
+  }
 }
 
 TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.1, 0.2, 0.3};
-  int polls = 0;
-  TrainerOptions o;
-  o.max_epochs = 10;
-  o.checkpoint_path = fs::temp_directory_path() / "segbench-stop-ckpt.pt";
-  fs::remove(o.checkpoint_path);
-  o.stop_requested = [&polls] { return ++polls == 2; };  // the signal arrives during epoch 2
-  const TrainOutcome outcome = f.fit(o);
-  CHECK(outcome.status == RunStatus::aborted);
-  CHECK(outcome.epochs_run == 2);
-  CHECK_THAT(outcome.reason, Catch::Contains("stop requested"));
-  CHECK(fs::exists(o.checkpoint_path));
-  // The run is not over: no run_stop, so that its resumption can continue the same log.
-  const std::vector<std::string> first_keys = f.keys();
-  CHECK(std::count(first_keys.begin(), first_keys.end(), "run_stop") == 0);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.1, 0.2, 0.3};
+    int polls = 0;
+    TrainerOptions o;
+    o.max_epochs = 10;
+    o.checkpoint_path = fs::temp_directory_path() / "segbench-stop-ckpt.pt";
+    fs::remove(o.checkpoint_path);
+    o.stop_requested = [&polls] { return ++polls == 2; };  // the signal arrives during epoch 2
+    const TrainOutcome outcome = f.fit(o);
+    CHECK(outcome.status == RunStatus::aborted);
+    CHECK(outcome.epochs_run == 2);
+    CHECK_THAT(outcome.reason, Catch::Contains("stop requested"));
+    CHECK(fs::exists(o.checkpoint_path));
+    // The run is not over: no run_stop, so that its resumption can continue the same log.
+    const std::vector<std::string> first_keys = f.keys();
+    CHECK(std::count(first_keys.begin(), first_keys.end(), "run_stop") == 0);
 
-  // The resumed run marks where it picks up, and ends the run.
-  Fixture resumed;
-  resumed.qualities = {0.3, 0.4};
-  TrainerOptions r;
-  r.max_epochs = 4;
-  r.resume_from = o.checkpoint_path;
-  const TrainOutcome second = resumed.fit(r);
-  CHECK(second.epochs_run == 4);
-  const std::vector<std::string> keys = resumed.keys();
-  const auto marker = std::find(keys.begin(), keys.end(), "run_resumed");
-  REQUIRE(marker != keys.end());
-  CHECK(*std::prev(marker) == "run_start");
-  CHECK(resumed.metadata_of("run_resumed").value("epoch_num", -1) == 2);
-  CHECK(keys.back() == "run_stop");
-  fs::remove(o.checkpoint_path);
+    // The resumed run marks where it picks up, and ends the run.
+    Fixture resumed(device);
+    resumed.qualities = {0.3, 0.4};
+    TrainerOptions r;
+    r.max_epochs = 4;
+    r.resume_from = o.checkpoint_path;
+    const TrainOutcome second = resumed.fit(r);
+    CHECK(second.epochs_run == 4);
+    const std::vector<std::string> keys = resumed.keys();
+    const auto marker = std::find(keys.begin(), keys.end(), "run_resumed");
+    REQUIRE(marker != keys.end());
+    CHECK(*std::prev(marker) == "run_start");
+    CHECK(resumed.metadata_of("run_resumed").value("epoch_num", -1) == 2);
+    CHECK(keys.back() == "run_stop");
+    // The checkpoint was read onto the model's device.
+    CHECK(resumed.model->parameters().front().device() == device);
+    fs::remove(o.checkpoint_path);
+  }
 }
 
 namespace {
@@ -277,60 +309,67 @@ struct RecordingSchedule final : LearningRateSchedule {
 
 TEST_CASE("the schedule object sets the rate of every optimizer step and sees every evaluation",
           "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.1, 0.2, 0.3};
-  auto schedule = std::make_shared<RecordingSchedule>();
-  f.schedule = schedule;
-  TrainerOptions o;
-  o.max_epochs = 3;
-  f.fit(o);
-  // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs, each asked with the
-  // epoch it belongs to (the rate is also set at each epoch's start).
-  const std::vector<std::pair<int64_t, int64_t>> expected = {{1, 0}, {1, 0}, {1, 1}, {2, 2}, {2, 2},
-                                                             {2, 3}, {3, 4}, {3, 4}, {3, 5}};
-  CHECK(schedule->asked == expected);
-  CHECK(learning_rate(*f.optimizer) == Approx(0.006));
-  CHECK(schedule->observed == std::vector<double>{0.1, 0.2, 0.3});
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.1, 0.2, 0.3};
+    auto schedule = std::make_shared<RecordingSchedule>();
+    f.schedule = schedule;
+    TrainerOptions o;
+    o.max_epochs = 3;
+    f.fit(o);
+    // 2 batches per epoch, 3 epochs: steps 0..5, continuing across epochs, each asked with the
+    // epoch it belongs to (the rate is also set at each epoch's start).
+    const std::vector<std::pair<int64_t, int64_t>> expected = {
+        {1, 0}, {1, 0}, {1, 1}, {2, 2}, {2, 2}, {2, 3}, {3, 4}, {3, 4}, {3, 5}};
+    CHECK(schedule->asked == expected);
+    CHECK(learning_rate(*f.optimizer) == Approx(0.006));
+    CHECK(schedule->observed == std::vector<double>{0.1, 0.2, 0.3});
+  }
 }
 
 TEST_CASE("HPC log flavour: step_num, train metrics, eval_loss, epoch_stop after eval",
           "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.5, 0.85};
-  int end_of_epoch_calls = 0;
-  TrainerOptions o;
-  o.max_epochs = 5;
-  f.target = 0.82;
-  f.rules = mllog::hpc_rules();
-  TrainingLoop loop = f.loop();
-  loop.step = [&](const at::Tensor& image, const at::Tensor& label) {
-    return StepLoss{f.loss(f.model->forward(image), label), 0.25};
-  };
-  loop.end_of_epoch = [&] { ++end_of_epoch_calls; };
-  int evaluations = 0;
-  loop.evaluate = [&](int64_t) {
-    EvalResult r;
-    r.quality = f.qualities.at(static_cast<std::size_t>(evaluations++));
-    r.loss = 0.5;
-    return r;
-  };
-  const TrainOutcome outcome = SegmentationTrainer(std::move(loop), o).fit();
-  CHECK(outcome.status == RunStatus::success);
-  CHECK(end_of_epoch_calls == 2);
-  const auto keys = f.keys();
-  CHECK(std::count(keys.begin(), keys.end(), "block_start") == 0);
-  const std::vector<std::string> expected = {"epoch_start", "learning_rate", "train_accuracy",
-                                             "train_loss",  "eval_start",    "eval_accuracy",
-                                             "eval_loss",   "eval_stop",     "epoch_stop"};
-  REQUIRE(keys.size() > expected.size());
-  CHECK(std::vector<std::string>(keys.begin() + 1, keys.begin() + 1 + expected.size()) == expected);
-  CHECK(std::count(keys.begin(), keys.end(), "target_accuracy_reached") == 1);
-  const std::string text = f.mllog_text.str();
-  // Epoch 2 starts after the 2 optimizer steps of epoch 1.
-  CHECK(text.find("\"epoch_num\":2,\"step_num\":2}") != std::string::npos);
-  CHECK(text.find("\"key\":\"train_accuracy\",\"value\":0.25") != std::string::npos);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.5, 0.85};
+    int end_of_epoch_calls = 0;
+    TrainerOptions o;
+    o.max_epochs = 5;
+    f.target = 0.82;
+    f.rules = mllog::hpc_rules();
+    TrainingLoop loop = f.loop();
+    loop.step = [&](const at::Tensor& image, const at::Tensor& label) {
+      return StepLoss{f.loss(f.model->forward(image), label), 0.25};
+    };
+    loop.end_of_epoch = [&] { ++end_of_epoch_calls; };
+    int evaluations = 0;
+    loop.evaluate = [&](int64_t) {
+      EvalResult r;
+      r.quality = f.qualities.at(static_cast<std::size_t>(evaluations++));
+      r.loss = 0.5;
+      return r;
+    };
+    const TrainOutcome outcome = SegmentationTrainer(std::move(loop), o).fit();
+    CHECK(outcome.status == RunStatus::success);
+    CHECK(end_of_epoch_calls == 2);
+    const auto keys = f.keys();
+    CHECK(std::count(keys.begin(), keys.end(), "block_start") == 0);
+    const std::vector<std::string> expected = {"epoch_start", "learning_rate", "train_accuracy",
+                                               "train_loss",  "eval_start",    "eval_accuracy",
+                                               "eval_loss",   "eval_stop",     "epoch_stop"};
+    REQUIRE(keys.size() > expected.size());
+    CHECK(std::vector<std::string>(keys.begin() + 1, keys.begin() + 1 + expected.size()) ==
+          expected);
+    CHECK(std::count(keys.begin(), keys.end(), "target_accuracy_reached") == 1);
+    const std::string text = f.mllog_text.str();
+    // Epoch 2 starts after the 2 optimizer steps of epoch 1.
+    CHECK(text.find("\"epoch_num\":2,\"step_num\":2}") != std::string::npos);
+    CHECK(text.find("\"key\":\"train_accuracy\",\"value\":0.25") != std::string::npos);
+  }
 }
 
 TEST_CASE("HPC log flavour: iterations as step_num, every-N logging, rank averages, staging",
@@ -389,16 +428,19 @@ TEST_CASE("HPC log flavour: iterations as step_num, every-N logging, rank averag
 
 TEST_CASE("early stopping: patience evaluations without improvement, not before min_epochs",
           "[trainer]") {
-  at::set_num_threads(1);
-  Fixture f;
-  f.qualities = {0.5, 0.4, 0.45, 0.5, 0.3, 0.2};
-  TrainerOptions o;
-  o.max_epochs = 6;
-  o.early_stop_patience = 2;
-  o.min_epochs = 4;
-  const TrainOutcome outcome = f.fit(o);
-  // After epoch 3 two evaluations have not improved on 0.5, but min_epochs is 4.
-  CHECK(outcome.epochs_run == 4);
-  CHECK(outcome.status == RunStatus::aborted);
-  CHECK_THAT(outcome.reason, Catch::Contains("early stopping") && Catch::Contains("0.5000"));
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    at::set_num_threads(1);
+    Fixture f(device);
+    f.qualities = {0.5, 0.4, 0.45, 0.5, 0.3, 0.2};
+    TrainerOptions o;
+    o.max_epochs = 6;
+    o.early_stop_patience = 2;
+    o.min_epochs = 4;
+    const TrainOutcome outcome = f.fit(o);
+    // After epoch 3 two evaluations have not improved on 0.5, but min_epochs is 4.
+    CHECK(outcome.epochs_run == 4);
+    CHECK(outcome.status == RunStatus::aborted);
+    CHECK_THAT(outcome.reason, Catch::Contains("early stopping") && Catch::Contains("0.5000"));
+  }
 }
