@@ -53,6 +53,6 @@ int main(int argc, char** argv) {
                     dice.size() > 0 ? dice[0] : 0.0, dice.size() > 1 ? dice[1] : 0.0,
                     dice.size() > 2 ? dice[2] : 0.0,
                     outcome.samples_trained / std::max(1e-9, outcome.train_seconds),
-                    brats_uses_bf16(cfg, run.device().is_cuda()) ? "bf16 autocast" : "fp32"));
+                    run.precision().describe()));
   });
 }

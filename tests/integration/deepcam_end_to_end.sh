@@ -33,13 +33,26 @@ expect_in "width 0.5" "$WORK/closed.txt"
 
 echo "== train to IoU 0.82 (1 thread, deterministic)"
 start=$SECONDS
-"$DRIVER" --preset demo --device cpu --threads 1 --seed 3 --data_dir "$WORK/cam5" --output_dir "$WORK/out" \
-  > "$WORK/train.out" 2> "$WORK/train.err" ||
+# Pre-empted once (SIGUSR1 during epoch 3) and resumed from its checkpoint: one result log.
+train=("$DRIVER" --preset demo --device cpu --threads 1 --seed 3 --data_dir "$WORK/cam5"
+  --output_dir "$WORK/out" --save_ckpt_path "$WORK/ckpt/deepcam.pt")
+"${train[@]}" > "$WORK/train1.out" 2> "$WORK/train1.err" &
+pid=$!
+signal_after_epoch $pid "$WORK/train1.err" 3
+status=0
+wait $pid || status=$?
+[ $status -eq 1 ] || { tail -20 "$WORK/train1.err" >&2; fail "pre-empted run exited $status"; }
+expect_in "stop requested (signal); continue with --resume" "$WORK/train1.err"
+"${train[@]}" --resume "$WORK/ckpt/deepcam.pt" > "$WORK/train.out" 2> "$WORK/train.err" ||
   { tail -20 "$WORK/train.err" >&2; fail "training did not reach the target"; }
 echo "   trained in $((SECONDS - start)) s: $(tail -1 "$WORK/train.err")"
 LOG="$WORK/out/logs/deepcam.log"
 expect_in "SUCCESS (quality target reached)" "$WORK/train.err"
-"$MLLOG_CHECK" --ruleset deepcam "$LOG"
+expect_in "continuing the MLLOG of the interrupted run" "$WORK/train.err"
+"$MLLOG_CHECK" --ruleset deepcam "$LOG"  # the official checker, HPC 3.0.0 and 2.0.0
+for key in run_start run_resumed run_stop init_stop; do
+  [ "$(grep -c "\"key\":\"$key\"" "$LOG")" -eq 1 ] || fail "expected one $key in $LOG"
+done
 expect_in '"key":"submission_division","value":"open"' "$LOG"
 expect_in '"key":"train_samples","value":48' "$LOG"
 expect_in '"key":"eval_samples","value":6' "$LOG"

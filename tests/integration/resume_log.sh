@@ -29,13 +29,8 @@ interrupted_then_resumed() {
   local run=("$@" --threads 1 --seed 5 --save_ckpt_path "$WORK/$name/ckpt.pt")
   echo "== $name: stopped by SIGUSR1 after an epoch, then resumed"
   "${run[@]}" "$epochs_flag" 6 > /dev/null 2> "$WORK/$name.1.err" &
-  local pid=$! waited=0
-  until grep -qs "epoch    1/6" "$WORK/$name.1.err"; do
-    sleep 0.1
-    waited=$((waited + 1))
-    [ $waited -lt 1200 ] || { kill -9 $pid; fail "$name: no epoch within 120 s"; }
-  done
-  kill -USR1 $pid
+  local pid=$!
+  signal_after_epoch $pid "$WORK/$name.1.err" 1
   wait $pid || status=$?
   [ $status -eq 1 ] || { cat "$WORK/$name.1.err" >&2; fail "$name: stopped run exited $status"; }
   expect_in "stop requested (signal); continue with --resume" "$WORK/$name.1.err"

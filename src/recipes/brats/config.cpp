@@ -323,6 +323,8 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"factor", c.factor},
           {"lr_patience", c.lr_patience},
           {"amp", c.amp},
+          {"channels_last", c.channels_last},
+          {"tf32", c.tf32},
           {"oversampling", c.oversampling},
           {"augment", c.augment},
           {"num_workers", c.num_workers},

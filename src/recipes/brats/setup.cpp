@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "segbench/data/brats_split.hpp"
-#include "segbench/detail/torch_compat.hpp"
+#include "segbench/train/autocast_scope.hpp"
 #include "segbench/error.hpp"
 #include "segbench/inference/slice_inference.hpp"
 #include "segbench/log/mllog_keys.hpp"
@@ -83,10 +83,6 @@ BratsAugmentOptions brats_augment_options(const BratsConfig& c) {
   return o;
 }
 
-bool brats_uses_bf16(const BratsConfig& c, bool on_cuda) {
-  return c.amp == "bf16" || (c.amp == "auto" && on_cuda);
-}
-
 void log_brats_init(mllog::Logger& log, const BratsConfig& c, const DataParallelRun& run,
                     const BratsData& data) {
   if (run.env().rank == 0) {
@@ -142,13 +138,18 @@ TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D 
   plan.score_case = [model, slices_per_batch](const Sample& sample) mutable {
     return score_brats_volume(model, sample, slices_per_batch);
   };
-  const bool bf16 = brats_uses_bf16(c, run.device().is_cuda());
+  // The run's --amp (auto: bf16 on CUDA) and --channels_last, applied to the 2-D slices.
+  const Precision precision = run.precision();
   const at::DeviceType device = run.device().type();
-  plan.training_step = [model, bf16, device](const at::Tensor& blocks,
-                                             const at::Tensor& labels) mutable -> StepLoss {
-    segbench::detail::set_autocast(device, bf16);
-    auto outputs = model->forward_all(layout_2d(blocks));
-    segbench::detail::set_autocast(device, false);
+  plan.training_step = [model, precision, device](const at::Tensor& blocks,
+                                                  const at::Tensor& labels) mutable -> StepLoss {
+    at::Tensor slices = layout_2d(blocks);
+    if (precision.channels_last) slices = slices.contiguous(at::MemoryFormat::ChannelsLast);
+    std::vector<at::Tensor> outputs;
+    {
+      const AutocastScope autocast(device, precision.bf16_autocast);
+      outputs = model->forward_all(slices);
+    }
     return {nnunet_deep_supervision_loss(outputs, layout_2d(labels))};
   };
   plan.log_rules = mllog::training_rules_without_blocks();

@@ -179,7 +179,7 @@ struct ReferenceOnlyFlags {
   int64_t warmup_steps = 4;
   std::string layout = "NCDHW";
   std::string exec_mode = "train";
-  bool benchmark = false, amp = false, verbose = false, include_background = false;
+  bool benchmark = false, verbose = false, include_background = false;
   bool cudnn_benchmark = false, cudnn_deterministic = false;
 };
 
@@ -194,7 +194,6 @@ void add_reference_only_flags(CLI::App& app, ReferenceOnlyFlags& r) {
   app.add_option("--exec_mode", r.exec_mode, "train only (evaluate: refused)")->group(group);
   app.add_flag("--benchmark", r.benchmark, "ignored (segbench always reports throughput)")
       ->group(group);
-  app.add_flag("--amp", r.amp, "ignored: this recipe trains in fp32")->group(group);
   app.add_flag("--verbose,-v", r.verbose, "ignored")->group(group);
   app.add_flag("--include_background", r.include_background, "refused (not implemented)")
       ->group(group);
@@ -229,10 +228,11 @@ void map_reference_only_flags(const CLI::App& app, const ReferenceOnlyFlags& r, 
   if (r.benchmark) {
     c.notes.push_back("--benchmark ignored: the epoch lines and the summary report throughput");
   }
-  if (r.amp) c.notes.push_back("--amp ignored: the 3D U-Net recipe trains in fp32");
   if (r.verbose) c.notes.push_back("--verbose ignored");
   if (r.cudnn_benchmark || r.cudnn_deterministic) {
-    c.notes.push_back("--cudnn_benchmark/--cudnn_deterministic ignored: LibTorch defaults");
+    c.notes.push_back(
+        "--cudnn_benchmark/--cudnn_deterministic ignored: cuDNN benchmark mode is always on with "
+        "CUDA");
   }
 }
 

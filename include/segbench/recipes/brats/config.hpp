@@ -52,6 +52,8 @@ struct BratsConfig {
   double factor = 0.3;
   int64_t lr_patience = 70;  ///< plateau: evaluations without improvement
   std::string amp = "auto";  ///< auto (bf16 on CUDA, fp32 on CPU) | bf16 | fp32
+  bool channels_last = false;
+  bool tf32 = false;
 
   // Data pipeline (fidelity §3.4).
   double oversampling = 0.33;

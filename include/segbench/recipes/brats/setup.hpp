@@ -40,9 +40,6 @@ BratsData open_brats_data(const BratsConfig& config);
 Unet2DOptions brats_model_options(const BratsConfig& config, int64_t in_channels, int64_t n_class);
 BratsAugmentOptions brats_augment_options(const BratsConfig& config);
 
-/// Whether bf16 autocast is on: "auto" means bf16 on CUDA and fp32 on the CPU (bf16 is
-/// slower on AVX2-only CPUs, faster on AMX ones: bench/RESULTS.md).
-bool brats_uses_bf16(const BratsConfig& config, bool on_cuda);
 
 /// submission events, init_start and the hyperparameter block; rank 0 prints the notes.
 void log_brats_init(mllog::Logger& log, const BratsConfig& config, const DataParallelRun& run,

@@ -31,17 +31,19 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
-/// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16),
-/// --channels_last and --tf32.
+/// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16;
+/// unless the recipe registered its own --amp before), --channels_last and --tf32.
 template <class Config>
 void add_precision_options(CLI::App& app, Config& c) {
-  app.add_option("--amp", c.amp,
-                 "autocast of the forward passes: bf16 | fp32 | auto (bf16 on CUDA, fp32 on the "
-                 "CPU); a bare --amp means bf16. Default: " +
-                     c.amp)
-      ->expected(0, 1)
-      ->default_str("bf16")
-      ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
+  if (app.get_option_no_throw("--amp") == nullptr) {
+    app.add_option("--amp", c.amp,
+                   "autocast of the forward passes: bf16 | fp32 | auto (bf16 on CUDA, fp32 on the "
+                   "CPU); a bare --amp means bf16. Default: " +
+                       c.amp)
+        ->expected(0, 1)
+        ->default_str("bf16")
+        ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
+  }
   app.add_flag("--channels_last", c.channels_last,
                "channels-last batches and convolution weights (measure: can be slower)");
   app.add_flag("--tf32", c.tf32, "TF32 in cuBLAS and cuDNN for fp32 work (CUDA)");

@@ -21,7 +21,7 @@ struct DeepcamConfig {
   std::filesystem::path data_dir;
   std::string data_format = "hdf5";  ///< hdf5 | npy
   std::filesystem::path output_dir;
-  std::filesystem::path log_dir;  ///< "" = <output_dir>/logs (the reference's place)
+  std::filesystem::path log_dir;  ///< "" = OUTPUT_DIR/logs (the reference's place)
   std::string run_tag = "deepcam";
   std::filesystem::path save_ckpt_path;
   std::filesystem::path load_ckpt_path;
@@ -116,7 +116,7 @@ void apply_lr_schedule_argument(DeepcamConfig& config, const std::string& value)
 /// a ConfigError when it does not divide.
 void resolve_deepcam_batch(DeepcamConfig& config, int world_size);
 
-/// The MLLOG file: <log_dir or output_dir/logs>/<run_tag>.log; "" (stdout only) when neither
+/// The MLLOG file: LOG_DIR (or OUTPUT_DIR/logs) / RUN_TAG.log; "" (stdout only) when neither
 /// directory is set.
 std::filesystem::path deepcam_log_file(const DeepcamConfig& config);
 
