@@ -34,10 +34,11 @@ double EpochLrPolicy::lr_for_epoch(int64_t epoch) const {
   return options_.base_lr;
 }
 
-void EpochLrPolicy::observe(double quality) {
+void EpochLrPolicy::observe(double /*quality*/, double loss) {
   if (options_.type != "plateau") return;
-  if (!has_best_ || quality > best_) {
-    best_ = quality;
+  constexpr double kThreshold = 1e-4;  // ReduceLROnPlateau's default, threshold_mode "rel"
+  if (!has_best_ || loss < best_loss_ * (1.0 - kThreshold)) {
+    best_loss_ = loss;
     has_best_ = true;
     bad_evaluations_ = 0;
     return;

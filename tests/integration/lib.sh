@@ -19,3 +19,15 @@ signal_after_epoch() {
   done
   kill -USR1 "$pid"
 }
+# make_kits19_npy DATA_TOOL OUT CASES: CASES small synthetic KiTS19 cases, preprocessed into OUT.
+make_kits19_npy() {
+  "$1" kits19-synth --out "$2.raw" --cases "$3" --seed 3 --shape 32 64 64 --spacing 3.2 1.2 1.2 \
+    > /dev/null
+  "$1" kits19-preprocess --data_dir "$2.raw" --results_dir "$2" --min_shape 64 > /dev/null
+}
+# make_cam5 DATA_TOOL OUT TRAIN VALIDATION: small synthetic CAM5 HDF5 samples with stats.h5.
+make_cam5() {
+  "$1" cam5-synth --out "$2" --train "$3" --validation "$4" --height 96 --width 144 --seed 3 \
+    > /dev/null
+  "$1" cam5-stats --data_dir "$2" > /dev/null
+}

@@ -9,13 +9,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-precision.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 6 --seed 3 --shape 32 64 64 \
-  --spacing 3.2 1.2 1.2 > /dev/null
-"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/kits" \
-  --min_shape 64 > /dev/null
-"$DATA_TOOL" cam5-synth --out "$WORK/cam5" --train 4 --validation 2 --height 96 --width 144 \
-  --seed 3 > /dev/null
-"$DATA_TOOL" cam5-stats --data_dir "$WORK/cam5" > /dev/null
+make_kits19_npy "$DATA_TOOL" "$WORK/kits" 6
+make_cam5 "$DATA_TOOL" "$WORK/cam5" 4 2
 
 check_driver() {  # check_driver NAME EPOCHS_FLAG DRIVER ARGS...
   local name=$1 epochs_flag=$2

@@ -12,13 +12,8 @@ trap 'rm -rf "$WORK"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count() { grep -c "\"key\": *\"$1\"" "$2" || true; }
 
-"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 8 --seed 3 --shape 32 64 64 \
-  --spacing 3.2 1.2 1.2 > /dev/null
-"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/kits" \
-  --min_shape 64 > /dev/null
-"$DATA_TOOL" cam5-synth --out "$WORK/cam5" --train 8 --validation 4 --height 96 --width 144 \
-  --seed 3 > /dev/null
-"$DATA_TOOL" cam5-stats --data_dir "$WORK/cam5" > /dev/null
+make_kits19_npy "$DATA_TOOL" "$WORK/kits" 8
+make_cam5 "$DATA_TOOL" "$WORK/cam5" 8 4
 
 # interrupted_then_resumed NAME LOG EPOCHS_FLAG CHECKER DRIVER ARGS...: stops the run with
 # SIGUSR1 once its first epoch is done, resumes it from the checkpoint, and checks the one log

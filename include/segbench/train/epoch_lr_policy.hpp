@@ -1,6 +1,8 @@
 // The nnU-Net learning-rate options, per epoch (fidelity §3.7): constant, multistep (torch
 // MultiStepLR stepped once per epoch), cosine over max_epochs (CosineAnnealingLR, eta_min 0)
-// and plateau (ReduceLROnPlateau, mode max on the validation metric). No torch here.
+// and plateau as nnU-Net builds it: torch ReduceLROnPlateau(factor, patience) with its defaults
+// (mode min, relative threshold 1e-4, no cooldown, min_lr 0) on the validation loss
+// ("monitor": "val_loss" in models/nn_unet.py). No torch here.
 #pragma once
 
 #include <cstdint>
@@ -26,16 +28,15 @@ class EpochLrPolicy final : public LearningRateSchedule {
   /// Rate in force during 1-based epoch `epoch` (after epoch − 1 scheduler steps).
   double lr_for_epoch(int64_t epoch) const;
   double lr(int64_t epoch, int64_t) const override { return lr_for_epoch(epoch); }
-  /// Plateau watches the validation quality (the loss is ignored).
-  void observe(double quality, double) override { observe(quality); }
-  /// Plateau only: feeds one validation value (higher is better); more than `patience`
-  /// values without a new best multiply the rate by `factor`.
-  void observe(double quality);
+  /// Plateau only: the validation loss of an evaluation (the quality is not what the reference
+  /// watches). More than `patience` evaluations without a loss below best·(1 − 1e-4) multiply
+  /// the rate by `factor`.
+  void observe(double quality, double loss) override;
 
  private:
   EpochLrPolicyOptions options_;
   double plateau_lr_;
-  double best_ = 0.0;
+  double best_loss_ = 0.0;
   bool has_best_ = false;
   int64_t bad_evaluations_ = 0;
 };

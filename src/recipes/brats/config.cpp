@@ -112,7 +112,7 @@ namespace {
 // HAB main.py flags that segbench has no setting of its own for (fidelity §3.7).
 struct HabFlags {
   std::string results, logname, task = "01", affinity = "disabled", exec_mode = "train";
-  std::string hmp_bf16, hmp_fp32, hmp_opt_level = "O1", channels_last = "True";
+  std::string hmp_bf16, hmp_fp32, hmp_opt_level = "O1";
   int64_t hpus = 0, gpus = 0, dim = 2, bucket_cap_mb = 125;
   double gradient_clip_val = 0.0;
   bool run_lazy_mode = false, hmp = false, hmp_verbose = false, amp_flag = false;
@@ -151,7 +151,6 @@ void add_hab_flags(CLI::App& app, BratsConfig& c, HabFlags& h) {
   app.add_option("--hmp-opt-level", h.hmp_opt_level, "ignored")->group(group);
   app.add_flag("--hmp-verbose", h.hmp_verbose, "ignored")->group(group);
   app.add_option("--bucket_cap_mb", h.bucket_cap_mb, "ignored: 25 MB buckets")->group(group);
-  app.add_option("--channels_last", h.channels_last, "ignored")->group(group);
   app.add_option("--gradient_clip_val", h.gradient_clip_val, "0 only (no clipping)")->group(group);
   app.add_flag("--benchmark", c.benchmark, "HAB's throughput mode (dry run only)")->group(group);
   app.add_option("--warmup", c.warmup, "benchmark: steps before timing")->group(group);
@@ -212,7 +211,6 @@ void map_hab_flags(const CLI::App& app, const HabFlags& h, BratsConfig& c) {
     c.notes.push_back("--hmp-bf16/--hmp-fp32 op lists ignored: autocast picks each op's precision");
   }
   if (given("--bucket_cap_mb")) c.notes.push_back("--bucket_cap_mb ignored: 25 MB buckets");
-  if (given("--channels_last")) c.notes.push_back("--channels_last ignored");
   if (c.optimizer == "fusedadamw") {
     c.optimizer = "adamw";
     c.notes.push_back("--optimizer fusedadamw: torch AdamW (eps 1e-8, weight decay as given)");

@@ -10,7 +10,6 @@
 #include <iostream>
 
 #include "segbench/data/brats_split.hpp"
-#include "segbench/train/autocast_scope.hpp"
 #include "segbench/error.hpp"
 #include "segbench/inference/slice_inference.hpp"
 #include "segbench/log/mllog_keys.hpp"
@@ -19,8 +18,9 @@
 #include "segbench/metrics/brats_dice.hpp"
 #include "segbench/models/unet2d.hpp"
 #include "segbench/recipes/brats/events.hpp"
-#include "segbench/recipes/brats/plateau_schedule.hpp"
 #include "segbench/recipes/common/run_options.hpp"
+#include "segbench/train/autocast_scope.hpp"
+#include "segbench/train/epoch_lr_policy.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/transforms/layout_2d.hpp"
 
@@ -123,13 +123,12 @@ TrainingPlan make_brats_plan(const BratsConfig& c, DataParallelRun& run, Unet2D 
                              torch::optim::Optimizer& optimizer) {
   TrainingPlan plan = recipe_plan(c, run);
   plan.optimizer = &optimizer;
-  plan.schedule =
-      std::make_shared<BratsLrSchedule>(EpochLrPolicyOptions{.type = c.scheduler,
-                                                             .base_lr = c.learning_rate,
-                                                             .milestones = c.steps,
-                                                             .factor = c.factor,
-                                                             .max_epochs = c.max_epochs,
-                                                             .patience = c.lr_patience});
+  plan.schedule = std::make_shared<EpochLrPolicy>(EpochLrPolicyOptions{.type = c.scheduler,
+                                                                       .base_lr = c.learning_rate,
+                                                                       .milestones = c.steps,
+                                                                       .factor = c.factor,
+                                                                       .max_epochs = c.max_epochs,
+                                                                       .patience = c.lr_patience});
   plan.batching = {.batch_size = static_cast<std::size_t>(c.nvol),
                    .num_workers = static_cast<int>(c.num_workers),
                    .transform = make_brats_train_transforms(brats_augment_options(c)),

@@ -1,5 +1,7 @@
 #include "segbench/recipes/common/cli.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string_view>
 
 namespace segbench::cli {
@@ -12,6 +14,14 @@ std::string find_preset(int argc, const char* const* argv, const std::string& fa
     if (arg.starts_with("--preset=")) preset = std::string(arg.substr(9));
   }
   return preset;
+}
+
+bool parse_switch(const std::string& flag, const std::string& value) {
+  std::string v = value;
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  throw ConfigError(fmt::format("{} takes true or false, got '{}'", flag, value));
 }
 
 void parse_or_throw(CLI::App& app, int argc, const char* const* argv) {

@@ -53,6 +53,14 @@ TEST_CASE("HAB device flags map to device and precision, each with a note", "[co
   CHECK(parse({"--data", "/d", "--amp"}).amp == "bf16");
   CHECK(parse({"--data", "/d", "--amp", "fp32"}).amp == "fp32");
   CHECK(parse({"--data", "/d", "--log_dir", "/l", "--results", "/r"}).log_dir == "/l");
+  // HAB's --channels_last True|False and segbench's bare switch set the same layout option.
+  CHECK_FALSE(parse({"--data", "/d"}).channels_last);
+  CHECK(parse({"--data", "/d", "--channels_last"}).channels_last);
+  CHECK(parse({"--data", "/d", "--channels_last", "True"}).channels_last);
+  CHECK_FALSE(parse({"--data", "/d", "--channels_last", "False", "--tf32"}).channels_last);
+  CHECK(parse({"--data", "/d", "--tf32"}).tf32);
+  CHECK_THROWS_WITH(parse({"--data", "/d", "--channels_last", "maybe"}),
+                    Catch::Contains("--channels_last takes true or false, got 'maybe'"));
 }
 
 TEST_CASE("HAB flags segbench cannot honour are refused naming the flag", "[config]") {

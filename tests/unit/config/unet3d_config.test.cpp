@@ -57,7 +57,8 @@ TEST_CASE("reference-only flags are accepted with a note, or refused naming the 
   const Unet3dConfig c =
       parse({"--local_rank", "3", "--amp", "--loader", "pytorch", "--warmup_steps", "9", "--layout",
              "NCDHW", "--exec_mode", "train", "-v", "--benchmark", "--cudnn_benchmark"});
-  CHECK(c.notes.size() == 9);
+  CHECK(c.notes.size() == 8);
+  CHECK(c.amp == "bf16");  // the reference's bare --amp: bf16 autocast
   CHECK_THAT(c.notes[1], Catch::StartsWith("--local_rank ignored"));
   REQUIRE_THROWS_WITH(parse({"--loader", "synthetic"}), Catch::Contains("--loader synthetic"));
   REQUIRE_THROWS_WITH(parse({"--exec_mode", "evaluate"}), Catch::Contains("--exec_mode evaluate"));

@@ -10,7 +10,6 @@
 
 #include "segbench/dist/single_process.hpp"
 #include "segbench/recipes/brats/dice_target.hpp"
-#include "segbench/recipes/brats/plateau_schedule.hpp"
 #include "segbench/recipes/brats/setup.hpp"
 
 using namespace segbench;
@@ -35,28 +34,6 @@ TEST_CASE("brats --optimizer sgd: momentum 0.99, no Nesterov, no weight decay", 
   CHECK_FALSE(o.nesterov());
   CHECK(o.weight_decay() == 0.0);  // the reference passes none, whatever --weight_decay says
   CHECK(o.dampening() == 0.0);
-}
-
-TEST_CASE("brats plateau schedule watches the validation loss, mode min", "[recipes]") {
-  BratsLrSchedule s({.type = "plateau", .base_lr = 1.0, .factor = 0.3, .patience = 2});
-  CHECK(s.lr(1, 0) == 1.0);
-  // A rising quality does not help when the loss does not fall: the reference monitors
-  // val_loss, not the Dice.
-  s.observe(0.1, 0.50);
-  s.observe(0.2, 0.50);
-  s.observe(0.3, 0.4999999);  // below best by less than the relative threshold 1e-4
-  CHECK(s.lr(4, 0) == 1.0);
-  s.observe(0.4, 0.60);  // third evaluation without improvement: more than patience 2
-  CHECK(s.lr(5, 0) == Approx(0.3));
-  s.observe(0.5, 0.40);  // a real improvement resets the count
-  s.observe(0.6, 0.41);
-  s.observe(0.7, 0.42);
-  CHECK(s.lr(8, 0) == Approx(0.3));
-  // Other schedules ignore evaluations and follow the epoch.
-  BratsLrSchedule m({.type = "multistep", .base_lr = 1.0, .milestones = {2}, .factor = 0.5});
-  m.observe(0.0, 100.0);
-  CHECK(m.lr(2, 0) == 1.0);
-  CHECK(m.lr(3, 0) == 0.5);
 }
 
 TEST_CASE("brats reference target is never reached; time-to-target stops at 0.73", "[recipes]") {

@@ -21,19 +21,26 @@ TEST_CASE("epoch lr policy: cosine over max_epochs from base to zero", "[train]"
   CHECK(policy.lr_for_epoch(11) == Approx(0.0).margin(1e-15));
 }
 
-TEST_CASE("epoch lr policy: plateau reduces after more than `patience` bad evaluations",
-          "[train]") {
-  EpochLrPolicy policy({.type = "plateau", .base_lr = 1.0, .factor = 0.5, .patience = 2});
-  policy.observe(0.5);
-  policy.observe(0.4);
-  policy.observe(0.5);  // equal is not an improvement
-  CHECK(policy.lr_for_epoch(4) == 1.0);
-  policy.observe(0.45);
-  CHECK(policy.lr_for_epoch(5) == 0.5);
-  policy.observe(0.6);  // new best resets the count
-  policy.observe(0.1);
-  policy.observe(0.1);
-  CHECK(policy.lr_for_epoch(8) == 0.5);
+TEST_CASE("epoch lr policy: plateau watches the validation loss, mode min", "[train]") {
+  EpochLrPolicy s({.type = "plateau", .base_lr = 1.0, .factor = 0.3, .patience = 2});
+  CHECK(s.lr(1, 0) == 1.0);
+  // A rising quality does not help when the loss does not fall: the reference monitors
+  // val_loss, not the Dice.
+  s.observe(0.1, 0.50);
+  s.observe(0.2, 0.50);
+  s.observe(0.3, 0.4999999);  // below best by less than the relative threshold 1e-4
+  CHECK(s.lr(4, 0) == 1.0);
+  s.observe(0.4, 0.60);  // third evaluation without improvement: more than patience 2
+  CHECK(s.lr(5, 0) == Approx(0.3));
+  s.observe(0.5, 0.40);  // a real improvement resets the count
+  s.observe(0.6, 0.41);
+  s.observe(0.7, 0.42);
+  CHECK(s.lr(8, 0) == Approx(0.3));
+  // Other schedules ignore evaluations and follow the epoch.
+  EpochLrPolicy m({.type = "multistep", .base_lr = 1.0, .milestones = {2}, .factor = 0.5});
+  m.observe(0.0, 100.0);
+  CHECK(m.lr(2, 0) == 1.0);
+  CHECK(m.lr(3, 0) == 0.5);
 }
 
 TEST_CASE("epoch lr policy: unknown type is a ConfigError", "[train]") {

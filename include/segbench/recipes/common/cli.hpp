@@ -31,6 +31,10 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
       ->expected(static_cast<int>(N));
 }
 
+/// "true"/"1"/"yes"/"on" or "false"/"0"/"no"/"off" (any case) as a bool; ConfigError naming
+/// `flag` otherwise.
+bool parse_switch(const std::string& flag, const std::string& value);
+
 /// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16;
 /// unless the recipe registered its own --amp before), --channels_last and --tf32.
 template <class Config>
@@ -44,8 +48,16 @@ void add_precision_options(CLI::App& app, Config& c) {
         ->default_str("bf16")
         ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
   }
-  app.add_flag("--channels_last", c.channels_last,
-               "channels-last batches and convolution weights (measure: can be slower)");
+  // Bare or with a value: HAB's --channels_last takes True/False.
+  app.add_option_function<std::string>(
+         "--channels_last",
+         [&c](const std::string& value) {
+           c.channels_last = parse_switch("--channels_last", value);
+         },
+         "channels-last batches and convolution weights (measure: can be slower); a value "
+         "true/false is accepted")
+      ->expected(0, 1)
+      ->default_str("true");
   app.add_flag("--tf32", c.tf32, "TF32 in cuBLAS and cuDNN for fp32 work (CUDA)");
 }
 
