@@ -12,8 +12,10 @@
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/run/data_parallel_run.hpp"
 #include "segbench/train/train.hpp"
+#include "support/test_devices.hpp"
 
 using namespace segbench;
+using segbench::test::test_devices;
 
 namespace {
 
@@ -65,15 +67,17 @@ struct Recorded {
   std::vector<at::ScalarType> eval_output_types;
 };
 
-Recorded train_with(Precision precision) {
+Recorded train_with(Precision precision, c10::Device device = c10::kCPU) {
   at::set_num_threads(1);
   torch::manual_seed(0);
   Recorded r;
   RecordingNet net = r.net;
+  net->to(device);
   torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.01));
   mllog::Logger log;
   TrainingPlan plan;
   plan.precision = precision;
+  plan.device = device;
   plan.optimizer = &sgd;
   plan.schedule = std::make_shared<ConstantLearningRate>(0.01);
   plan.batching = {.batch_size = 2};
@@ -100,29 +104,38 @@ Recorded train_with(Precision precision) {
 }  // namespace
 
 TEST_CASE("train() runs forward passes in fp32 and contiguous batches by default", "[trainer]") {
-  const Recorded r = train_with({});
-  REQUIRE(r.net->output_types.size() == 2 + 4);  // 2 training batches, 4 validation cases
-  for (at::ScalarType t : r.net->output_types) CHECK(t == at::kFloat);
-  for (bool channels_last : r.net->inputs_channels_last) CHECK_FALSE(channels_last);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    const Recorded r = train_with({}, device);
+    REQUIRE(r.net->output_types.size() == 2 + 4);  // 2 training batches, 4 validation cases
+    for (at::ScalarType t : r.net->output_types) CHECK(t == at::kFloat);
+    for (bool channels_last : r.net->inputs_channels_last) CHECK_FALSE(channels_last);
+  }
 }
 
 TEST_CASE("train() runs forward passes under bf16 autocast with the loss in fp32", "[trainer]") {
-  Recorded r = train_with({.bf16_autocast = true});
-  REQUIRE(r.net->output_types.size() == 6);
-  for (at::ScalarType t : r.net->output_types) CHECK(t == at::kBFloat16);  // train and eval
-  REQUIRE(r.loss_input_types.size() == 2);
-  for (at::ScalarType t : r.loss_input_types) CHECK(t == at::kFloat);
-  CHECK(r.eval_output_types == std::vector<at::ScalarType>(4, at::kBFloat16));
-  // Autocast is off again once train() returns.
-  const at::Tensor after = r.net->forward(at::randn({1, 2, 4, 4, 4}));
-  CHECK(after.scalar_type() == at::kFloat);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    Recorded r = train_with({.bf16_autocast = true}, device);
+    REQUIRE(r.net->output_types.size() == 6);
+    for (at::ScalarType t : r.net->output_types) CHECK(t == at::kBFloat16);  // train and eval
+    REQUIRE(r.loss_input_types.size() == 2);
+    for (at::ScalarType t : r.loss_input_types) CHECK(t == at::kFloat);
+    CHECK(r.eval_output_types == std::vector<at::ScalarType>(4, at::kBFloat16));
+    // Autocast is off again once train() returns.
+    const at::Tensor after = r.net->forward(at::randn({1, 2, 4, 4, 4}, device));
+    CHECK(after.scalar_type() == at::kFloat);
+  }
 }
 
 TEST_CASE("train() feeds channels-last batches when the plan asks for them", "[trainer]") {
-  const Recorded r = train_with({.channels_last = true});
-  REQUIRE(r.net->inputs_channels_last.size() == 6);
-  CHECK(r.net->inputs_channels_last[0]);
-  CHECK(r.net->inputs_channels_last[1]);
+  for (const c10::Device& device : test_devices()) {
+    INFO("on " << device);
+    const Recorded r = train_with({.channels_last = true}, device);
+    REQUIRE(r.net->inputs_channels_last.size() == 6);
+    CHECK(r.net->inputs_channels_last[0]);
+    CHECK(r.net->inputs_channels_last[1]);
+  }
 }
 
 TEST_CASE("DataParallelRun resolves --amp and --channels_last on the CPU", "[trainer]") {
