@@ -18,7 +18,7 @@ demo_summary() {
   checker="$(dirname "${BASH_SOURCE[0]}")/../tests/support/official_mllog_check.sh"
   if grep -q '"key": *"submission_benchmark", *"value": *"\(unet3d\|deepcam\)"' "$log"; then
     if verdict=$("$checker" "$log" 2>&1); then
-      echo "MLPerf checker  : accepted$(echo "$verdict" | sed -n 's/.*checker (\([^:]*\):.*/ (\1)/p' | paste -sd,)"
+      echo "MLPerf checker  : accepted ($(echo "$verdict" | sed -n 's/.*checker (\([^:]*\):.*/\1/p' | paste -sd, | sed 's/,/, /g'))"
     else
       echo "$verdict" | tail -5
       echo "MLPerf checker  : REJECTED (see above)"

@@ -35,6 +35,14 @@ DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann:
   device_ = resolve_device(options_.device, env_.local_rank);
   SEGBENCH_CHECK(options_.amp == "auto" || options_.amp == "bf16" || options_.amp == "fp32",
                  ConfigError, "--amp must be auto, bf16 or fp32, got '{}'", options_.amp);
+  // Measured (valgrind, DeepCAM smoke run): with channels-last activations, oneDNN's CPU
+  // convolution backward (jit_avx2_1x1_convolution_bwd_weights) writes past its buffer, in
+  // Debian's LibTorch 1.13 and in 2.11 alike: heap corruption, then a crash.
+  SEGBENCH_CHECK(!options_.channels_last || device_.is_cuda(), ConfigError,
+                 "--channels_last on the CPU ({}): refused, LibTorch's oneDNN convolution backward "
+                 "corrupts memory with channels-last tensors on the CPU (bench/RESULTS.md); use it "
+                 "with --device cuda",
+                 device_.str());
   precision_ = {
       .bf16_autocast = options_.amp == "bf16" || (options_.amp == "auto" && device_.is_cuda()),
       .channels_last = options_.channels_last};

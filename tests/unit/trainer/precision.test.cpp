@@ -138,28 +138,19 @@ TEST_CASE("train() feeds channels-last batches when the plan asks for them", "[t
   }
 }
 
-TEST_CASE("DataParallelRun resolves --amp and --channels_last on the CPU", "[trainer]") {
+TEST_CASE("DataParallelRun resolves --amp and refuses --channels_last on the CPU", "[trainer]") {
   RunOptions options;
   options.device = "cpu";
   options.seed = 1;
   options.amp = "auto";
   CHECK_FALSE(DataParallelRun("t", options, {}).precision().bf16_autocast);  // auto: fp32 on CPU
   options.amp = "bf16";
+  CHECK(DataParallelRun("t", options, {}).precision().bf16_autocast);
+  // oneDNN's CPU convolution backward corrupts the heap on channels-last tensors.
   options.channels_last = true;
-  const DataParallelRun run("t", options, {});
-  CHECK(run.precision().bf16_autocast);
-  CHECK(run.precision().channels_last);
-  torch::nn::Conv3d conv3d(torch::nn::Conv3dOptions(2, 4, 3));
-  torch::nn::Conv2d conv2d(torch::nn::Conv2dOptions(2, 4, 3));
-  DataParallelRun placing("t", options, {});
-  placing.connect();
-  placing.place_model(*conv3d);
-  placing.place_model(*conv2d);
-  CHECK(conv3d->weight.is_contiguous(at::MemoryFormat::ChannelsLast3d));
-  CHECK_FALSE(conv3d->weight.is_contiguous());
-  CHECK(conv2d->weight.is_contiguous(at::MemoryFormat::ChannelsLast));
-  CHECK_FALSE(conv2d->weight.is_contiguous());
-  CHECK(conv2d->bias.is_contiguous());
+  CHECK_THROWS_WITH(DataParallelRun("t", options, {}),
+                    Catch::Contains("--channels_last on the CPU (cpu): refused"));
+  options.channels_last = false;
   options.amp = "fp16";
   CHECK_THROWS_WITH(DataParallelRun("t", options, {}),
                     Catch::Contains("--amp must be auto, bf16 or fp32, got 'fp16'"));
