@@ -136,6 +136,11 @@ TrainOutcome SegmentationTrainer::fit() {
     SEGBENCH_CHECK(state.seed == options_.seed, ConfigError,
                    "checkpoint {} was written by a run with seed {}, this run has seed {}",
                    options_.resume_from.string(), state.seed, options_.seed);
+    // A finished run stays finished: saving at the end would rewrite its checkpoint as epoch 0.
+    SEGBENCH_CHECK(state.epoch < options_.max_epochs, ConfigError,
+                   "checkpoint {} is from epoch {} and this run stops after epoch {}: nothing "
+                   "left to train, nothing changed (raise the epoch limit to train on)",
+                   options_.resume_from.string(), state.epoch, options_.max_epochs);
     first_epoch = state.epoch + 1;
     iterations_ = state.epoch * static_cast<int64_t>(loop_.batches->batches_per_epoch());
     optimizer_steps_ = iterations_ / options_.ga_steps;
@@ -260,7 +265,11 @@ TrainOutcome SegmentationTrainer::fit() {
     if (stop) break;
     if (options_.stop_requested &&
         loop_.average_over_ranks(options_.stop_requested() ? 1.0 : 0.0) > 0.0) {
-      outcome.reason = "stop requested (signal); continue with --resume";
+      outcome.reason =
+          options_.checkpoint_path.empty()
+              ? std::string("stop requested (signal); nothing saved: no checkpoint path")
+              : fmt::format("stop requested (signal); continue with --resume {}",
+                            options_.checkpoint_path.string());
       report(fmt::format("stop requested after epoch {}", epoch));
       interrupted = true;
       break;

@@ -268,7 +268,8 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
     const TrainOutcome outcome = f.fit(o);
     CHECK(outcome.status == RunStatus::aborted);
     CHECK(outcome.epochs_run == 2);
-    CHECK_THAT(outcome.reason, Catch::Contains("stop requested"));
+    CHECK_THAT(outcome.reason, Catch::Contains("stop requested (signal); continue with --resume " +
+                                               o.checkpoint_path.string()));
     CHECK(fs::exists(o.checkpoint_path));
     // The run is not over: no run_stop, so that its resumption can continue the same log.
     const std::vector<std::string> first_keys = f.keys();
@@ -280,6 +281,7 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
     TrainerOptions r;
     r.max_epochs = 4;
     r.resume_from = o.checkpoint_path;
+    r.checkpoint_path = o.checkpoint_path;
     const TrainOutcome second = resumed.fit(r);
     CHECK(second.epochs_run == 4);
     const std::vector<std::string> keys = resumed.keys();
@@ -290,8 +292,31 @@ TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[tr
     CHECK(keys.back() == "run_stop");
     // The checkpoint was read onto the model's device.
     CHECK(resumed.model->parameters().front().device() == device);
+
+    // The run is over at epoch 4: resuming it again with the same limit changes nothing (the
+    // final save used to rewrite the checkpoint as epoch 0).
+    std::ifstream before_file(o.checkpoint_path, std::ios::binary);
+    const std::string before((std::istreambuf_iterator<char>(before_file)), {});
+    Fixture again(device);
+    CHECK_THROWS_WITH(again.fit(r), Catch::Contains("is from epoch 4 and this run stops after "
+                                                    "epoch 4: nothing left to train"));
+    std::ifstream after_file(o.checkpoint_path, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(after_file)), {});
+    CHECK(before == after);
     fs::remove(o.checkpoint_path);
   }
+}
+
+TEST_CASE("a stop request without a checkpoint path says that nothing was saved", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  TrainerOptions o;
+  o.max_epochs = 10;
+  o.stop_requested = [] { return true; };
+  const TrainOutcome outcome = f.fit(o);
+  CHECK(outcome.epochs_run == 1);
+  CHECK(outcome.reason == "stop requested (signal); nothing saved: no checkpoint path");
 }
 
 namespace {
