@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_reader.hpp"
 
@@ -36,10 +38,23 @@ fs::path set_aside(const fs::path& file) {
   }
 }
 
+// The byte offset at which each line of `file` starts (index 0: line 1).
+std::vector<std::uintmax_t> line_offsets(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uintmax_t> offsets{0};
+  std::uintmax_t at = 0;
+  for (char c; in.get(c);) {
+    ++at;
+    if (c == '\n') offsets.push_back(at);
+  }
+  return offsets;
+}
+
 }  // namespace
 
 LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
   const std::vector<LoggedEvent> events = read_log_file(file);
+  const std::vector<std::uintmax_t> offsets = line_offsets(file);
   bool after_run_start = false;
   for (const LoggedEvent& e : events) {
     if (e.key == key::kRunStart) {
@@ -55,7 +70,9 @@ LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
     } else if (!after_run_start) {
       setup_.emplace(e.key, e.value);
     } else if (e.metadata.contains("epoch_num") && e.metadata["epoch_num"].is_number_integer()) {
-      last_epoch_ = std::max(last_epoch_, e.metadata["epoch_num"].get<int64_t>());
+      const auto epoch = e.metadata["epoch_num"].get<int64_t>();
+      last_epoch_ = std::max(last_epoch_, epoch);
+      epoch_lines_.emplace_back(epoch, offsets.at(static_cast<std::size_t>(e.line_number - 1)));
     }
   }
   SEGBENCH_CHECK(after_run_start, ConfigError, "{}: no run_start; nothing to continue",
@@ -86,13 +103,38 @@ bool LogContinuation::admit(std::string_view key, const nlohmann::json& value,
   }
   if (key == key::kRunResumed) {
     const int64_t epoch = metadata.value("epoch_num", int64_t{-1});
-    SEGBENCH_CHECK(epoch == last_epoch_, ConfigError,
+    SEGBENCH_CHECK(epoch >= 0 && epoch <= last_epoch_, ConfigError,
                    "{} holds epochs up to {}, but the checkpoint resumes after epoch {}: the log "
-                   "cannot be continued without repeating or missing epochs; resume from the "
-                   "checkpoint of epoch {} or start a new log",
-                   file_.string(), last_epoch_, epoch, last_epoch_);
+                   "would miss epochs; resume from the checkpoint this log belongs to or start a "
+                   "new log",
+                   file_.string(), last_epoch_, epoch);
+    // The run died after its checkpoint: the later epochs are logged again by this run.
+    const auto later = std::find_if(epoch_lines_.begin(), epoch_lines_.end(),
+                                    [epoch](const auto& line) { return line.first > epoch; });
+    if (later != epoch_lines_.end()) cut_ = later->second;
   }
   return true;
+}
+
+std::optional<std::uintmax_t> LogContinuation::take_cut() {
+  return std::exchange(cut_, std::nullopt);
+}
+
+void cut_log_file(const fs::path& file, std::uintmax_t length) {
+  const fs::path temp = io::temporary_sibling(file);
+  {
+    std::ifstream in(file, std::ios::binary);
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    SEGBENCH_CHECK(in.good() && out.good(), Error, "cannot cut MLLOG file {} (via {})",
+                   file.string(), temp.string());
+    std::vector<char> kept(length);
+    in.read(kept.data(), static_cast<std::streamsize>(length));
+    out.write(kept.data(), in.gcount());
+    out.flush();
+    SEGBENCH_CHECK(in.gcount() == static_cast<std::streamsize>(length) && out.good(), Error,
+                   "cutting MLLOG file {} to {} bytes failed", file.string(), length);
+  }
+  io::move_into_place(temp, file);
 }
 
 RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
@@ -101,6 +143,13 @@ RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
   const bool has_content = fs::exists(file, ec) && fs::file_size(file, ec) > 0 && !ec;
   std::shared_ptr<LogContinuation> continuation;
   if (has_content && resuming && has_key(read_log_file(file), key::kRunStart)) {
+    // A run killed while writing leaves a torn last line: appending to it would make the next
+    // event unreadable too.
+    const std::uintmax_t whole_lines = line_offsets(file).back();
+    if (whole_lines < fs::file_size(file)) {
+      cut_log_file(file, whole_lines);
+      run_log.notes.push_back(fmt::format("dropped the torn last line of {}", file.string()));
+    }
     continuation = std::make_shared<LogContinuation>(file);
     run_log.notes.push_back(
         fmt::format("continuing the MLLOG of the interrupted run in {} "

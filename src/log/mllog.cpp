@@ -86,7 +86,16 @@ void Logger::write(EventType type, std::string_view key, const nlohmann::json& v
                    nlohmann::json metadata, const std::source_location& where) {
   if (!enabled()) return;
   std::lock_guard lock(*mutex_);
-  if (continuation_ && !continuation_->admit(key, value, metadata)) return;
+  if (continuation_) {
+    if (!continuation_->admit(key, value, metadata)) return;
+    if (const auto cut = continuation_->take_cut()) {
+      // Epochs logged after the resumed checkpoint go; the stream then appends to the new file.
+      file_.reset();
+      cut_log_file(path_, *cut);
+      file_ = std::make_unique<std::ofstream>(path_, std::ios::app);
+      SEGBENCH_CHECK(file_->good(), Error, "cannot reopen MLLOG file {}", path_.string());
+    }
+  }
   const std::string line = format_line(type, key, value, std::move(metadata), now_ms(), where);
   if (file_) {
     *file_ << line << '\n';

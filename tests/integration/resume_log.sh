@@ -3,7 +3,8 @@
 # that the official MLPerf checker accepts: one init block and run_start, a run_resumed marker,
 # every epoch once, one run_stop. Resuming a finished run is refused, and a fresh run in the same
 # place sets the older log aside (another configuration: tests/unit/log/log_file.test.cpp).
-# For the 3D U-Net (training rules) and DeepCAM.
+# For the 3D U-Net (training rules) and DeepCAM; and a run killed (-9) after its last checkpoint,
+# whose later epochs the resumed run cuts from the log and logs again.
 # Usage: resume_log.sh SEGBENCH_DATA UNET3D_KITS19 DEEPCAM_CLIMATE OFFICIAL_MLLOG_CHECK
 set -euo pipefail
 DATA_TOOL=$1 UNET3D=$2 DEEPCAM=$3 CHECK=$4
@@ -63,10 +64,39 @@ interrupted_then_resumed() {
   "$checker" "$log" > /dev/null
 }
 
+# killed_then_resumed: kill -9 during epoch 4 with the checkpoint of epoch 2 (--checkpoint_every 2):
+# the resumed run cuts epochs 3-4 from the log and logs them again, once.
+killed_then_resumed() {
+  local log="$WORK/killed/logs/unet3d.log" status=0
+  local run=("$UNET3D" --preset smoke --data_dir "$WORK/kits" --log_dir "$WORK/killed/logs"
+    --threads 1 --seed 5 --epochs 6 --checkpoint_every 2 --save_ckpt_path "$WORK/killed/ckpt.pt")
+  echo "== unet3d: killed (-9) after epoch 3 with the checkpoint of epoch 2, then resumed"
+  "${run[@]}" > /dev/null 2> "$WORK/killed.1.err" &
+  local pid=$! waited=0
+  until grep -qs "^epoch    3/6" "$WORK/killed.1.err"; do
+    kill -0 $pid 2> /dev/null || fail "the run ended before epoch 3"
+    sleep 0.1
+    waited=$((waited + 1))
+    [ $waited -lt 1200 ] || { kill -9 $pid; fail "no epoch 3 within 120 s"; }
+  done
+  kill -9 $pid
+  wait $pid 2> /dev/null || true
+  grep -q '"key": *"epoch_start".*"epoch_num": *3' "$log" || fail "epoch 3 was not logged before the kill"
+  "${run[@]}" --resume "$WORK/killed/ckpt.pt" > /dev/null 2> "$WORK/killed.2.err" || status=$?
+  [ $status -le 1 ] || { cat "$WORK/killed.2.err" >&2; fail "resumed run exited $status"; }
+  expect_in "resumed from $WORK/killed/ckpt.pt after epoch 2" "$WORK/killed.2.err"
+  "$CHECK" "$log"
+  [ "$(grep '"key": *"epoch_start"' "$log" | sed 's/.*"epoch_num": *\([0-9]*\).*/\1/' | paste -sd,)" = \
+    "1,2,3,4,5,6" ] || fail "epochs in $log are not 1..6 once each after the kill"
+  [ "$(count run_start "$log")" -eq 1 ] && [ "$(count run_stop "$log")" -eq 1 ] ||
+    fail "expected one run_start and one run_stop in $log"
+}
+
 interrupted_then_resumed unet3d "$WORK/unet3d/logs/unet3d.log" --epochs "$CHECK" \
   "$UNET3D" --preset smoke --data_dir "$WORK/kits" --log_dir "$WORK/unet3d/logs"
 # The HPC rules accept only a DeepCAM log that reaches IoU 0.82: deepcam_end_to_end checks a
 # resumed run's log with the official checker; here, the log's structure.
 interrupted_then_resumed deepcam "$WORK/deepcam/out/logs/deepcam.log" --max_epochs true \
   "$DEEPCAM" --preset smoke --data_dir "$WORK/cam5" --output_dir "$WORK/deepcam/out"
+killed_then_resumed
 echo "resume log OK"

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -22,7 +23,9 @@ namespace segbench::mllog {
 /// What a resumed run writes into the log it continues. The interrupted run's set-up events
 /// (everything before its run_start) are already in the file: the resumed run's are dropped,
 /// after checking that each single one has the logged value, and so is its run_start. The
-/// run_resumed event must name the epoch the log stops at.
+/// run_resumed event names the checkpoint's epoch K: when the log goes further (the run died
+/// after its last checkpoint), the lines of the epochs after K are cut off, so that they are
+/// logged once, by the resumed run.
 class LogContinuation {
  public:
   /// Reads `file`: ConfigError when it has no run_start, more than one, or a run_stop (that
@@ -30,8 +33,12 @@ class LogContinuation {
   explicit LogContinuation(const std::filesystem::path& file);
 
   /// true: write the event; false: drop it. ConfigError when the resumed run's set-up differs
-  /// from the logged one, or when its run_resumed epoch is not the log's last epoch.
+  /// from the logged one, or when its run_resumed epoch is beyond the log's last epoch.
   bool admit(std::string_view key, const nlohmann::json& value, const nlohmann::json& metadata);
+
+  /// After an admitted run_resumed of an epoch before the log's last: the byte length the file
+  /// must be cut to (once; empty otherwise).
+  std::optional<std::uintmax_t> take_cut();
 
   /// The highest epoch_num logged after run_start (0 when none).
   int64_t last_epoch() const { return last_epoch_; }
@@ -39,9 +46,16 @@ class LogContinuation {
  private:
   std::filesystem::path file_;
   std::multimap<std::string, nlohmann::json, std::less<>> setup_;  ///< events before run_start
+  /// After run_start: (epoch_num, byte offset of the line) of every event with an epoch_num.
+  std::vector<std::pair<int64_t, std::uintmax_t>> epoch_lines_;
   int64_t last_epoch_ = 0;
   bool past_run_start_ = false;
+  std::optional<std::uintmax_t> cut_;
 };
+
+/// Cuts `file` to its first `length` bytes: the kept part is written to a temporary sibling and
+/// renamed over it, so a crash leaves the old or the new file, never a torn one.
+void cut_log_file(const std::filesystem::path& file, std::uintmax_t length);
 
 /// A rank-0 log file opened for a run, with the notes worth a line on stderr.
 struct RunLog {

@@ -106,16 +106,59 @@ TEST_CASE("a resumed run that cannot continue the log coherently is refused", "[
     mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
     CHECK_THROWS_AS(resumed.logger->event("opt_momentum", 0.9), ConfigError);
   }
-  SECTION("a checkpoint older than the log's last epoch") {
+  SECTION("a checkpoint beyond the log's last epoch") {
     mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
-    CHECK_THROWS_WITH(log_run(*resumed.logger, 2, 1),
-                      Contains("holds epochs up to 3") && Contains("after epoch 1"));
+    CHECK_THROWS_WITH(log_run(*resumed.logger, 5, 1),
+                      Contains("holds epochs up to 3") && Contains("after epoch 4"));
   }
   SECTION("a log whose run is over") {
     mllog::Logger(file).end("run_stop", nullptr, {{"status", "aborted"}});
     CHECK_THROWS_WITH(mllog::open_run_log(file, true, nullptr),
                       Contains("already ends its run") && Contains("status aborted"));
   }
+}
+
+TEST_CASE("a run resumed from an older checkpoint cuts the epochs logged after it", "[log]") {
+  test::ScratchDir dir("log-cut");
+  const fs::path file = dir / "unet3d.log";
+  // Killed during epoch 4 with the checkpoint of epoch 2: epochs 1-3 and a torn line logged.
+  log_run(*mllog::open_run_log(file, false, nullptr).logger, 1, 3);
+  mllog::Logger(file).start("epoch_start", nullptr, {{"epoch_num", 4}});
+  std::ofstream(file, std::ios::app) << ":::MLLOG {\"namespace\": \"\", \"time_ms\"";
+
+  mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
+  log_run(*resumed.logger, 3, 2);  // run_resumed after epoch 2, then epochs 3 and 4
+  resumed.logger->end("run_stop", nullptr, {{"status", "success"}});
+
+  std::ifstream in(file);
+  std::vector<std::string> problems;
+  std::vector<int64_t> epochs;
+  for (const auto& e : mllog::read_mllog(in, problems)) {
+    if (e.key == "epoch_start") epochs.push_back(e.metadata["epoch_num"].get<int64_t>());
+  }
+  CHECK(epochs == std::vector<int64_t>{1, 2, 3, 4});
+  CHECK(problems.empty());
+  CHECK(count(keys_of(file), "run_resumed") == 1);
+  CHECK(count(keys_of(file), "run_start") == 1);
+  CHECK(keys_of(file).back() == "run_stop");
+  // The torn line went with the cut, and no temporary file is left beside the log.
+  std::ifstream text(file);
+  const std::string all((std::istreambuf_iterator<char>(text)), {});
+  CHECK(all.find("\"time_ms\":::MLLOG") == std::string::npos);
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("a resumed run drops a torn last line before it appends", "[log]") {
+  test::ScratchDir dir("log-torn");
+  const fs::path file = dir / "deepcam.log";
+  log_run(*mllog::open_run_log(file, false, nullptr).logger, 1, 2);
+  std::ofstream(file, std::ios::app) << ":::MLLOG {\"namespace\": \"\", \"ti";  // killed here
+  mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
+  REQUIRE(resumed.notes.size() == 2);
+  CHECK_THAT(resumed.notes[0], Contains("dropped the torn last line"));
+  log_run(*resumed.logger, 3, 1);
+  CHECK(count(keys_of(file), "run_resumed") == 1);  // readable: not glued to the torn line
+  CHECK(count(keys_of(file), "epoch_start") == 3);
 }
 
 TEST_CASE("resuming without a log to continue starts a fresh one", "[log]") {
