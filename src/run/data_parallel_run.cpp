@@ -8,10 +8,12 @@
 #include <torch/utils.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 
 #include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 #include "segbench/log/log_file.hpp"
 #include "segbench/run/device.hpp"
 #include "segbench/run/run_environment.hpp"
@@ -24,6 +26,22 @@ namespace {
 ContextOptions context_options(const RunOptions& options, const c10::Device& device) {
   return {options.dist, std::chrono::seconds(options.dist_timeout_seconds),
           device.is_cuda() ? device.index() : -1};
+}
+
+// Creates the checkpoint's directory and writes and removes a probe file there, so that an
+// unwritable place fails the run now rather than at its first save.
+void check_checkpoint_writable(const std::filesystem::path& checkpoint) {
+  namespace fs = std::filesystem;
+  const fs::path dir = checkpoint.has_parent_path() ? checkpoint.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  SEGBENCH_CHECK(!ec, ConfigError, "--save_ckpt_path {}: cannot create the directory {}: {}",
+                 checkpoint.string(), dir.string(), ec.message());
+  const fs::path probe = io::temporary_sibling(checkpoint);
+  const bool written = static_cast<bool>(std::ofstream(probe) << "probe");
+  fs::remove(probe, ec);
+  SEGBENCH_CHECK(written, ConfigError, "--save_ckpt_path {}: cannot write in {}",
+                 checkpoint.string(), dir.string());
 }
 
 }  // namespace
@@ -51,6 +69,9 @@ DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann:
     at::globalContext().setBenchmarkCuDNN(true);
     at::globalContext().setAllowTF32CuBLAS(options_.tf32);
     at::globalContext().setAllowTF32CuDNN(options_.tf32);
+  }
+  if (!options_.checkpoint_path.empty() && !options_.dry_run && env_.rank == 0) {
+    check_checkpoint_writable(options_.checkpoint_path);
   }
   seed_ = resolve_seed(options_.seed);
   torch::manual_seed(static_cast<uint64_t>(seed_));

@@ -50,6 +50,9 @@ struct RunOptions {
   std::string amp = "fp32";
   bool channels_last = false;  ///< channels-last batches and convolution weights
   bool tf32 = false;           ///< TF32 in cuBLAS and cuDNN for fp32 work (CUDA; off: strict fp32)
+  /// Where rank 0 saves checkpoints ("" = none): its directory is created and checked writable
+  /// at start-up, not at the first save.
+  std::filesystem::path checkpoint_path{};
   bool resuming = false;   ///< from a checkpoint: open_log() continues the interrupted run's log
   std::string platform{};  ///< MLPerf submission_platform; "" = derived from the run's shape
 };
@@ -57,7 +60,8 @@ struct RunOptions {
 class DataParallelRun {
  public:
   /// Sets the thread count, reads the launch environment, resolves the device (ConfigError at
-  /// once for a CUDA device this machine does not have) and resolves and applies the seed.
+  /// once for a CUDA device this machine does not have), checks that rank 0 can write its
+  /// checkpoints, and resolves and applies the seed.
   /// `config` is the resolved configuration: connect() checks its hash on every rank.
   DataParallelRun(std::string name, RunOptions options, nlohmann::json config);
   ~DataParallelRun();

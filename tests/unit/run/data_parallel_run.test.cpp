@@ -102,3 +102,22 @@ TEST_CASE("run_driver: exit codes of the body, errors and --help", "[run]") {
   CHECK(run_driver("toy", []() -> int { throw std::runtime_error("boom"); }) == 2);
   CHECK(run_driver("toy", []() -> int { throw EarlyExit{0}; }) == 0);
 }
+
+TEST_CASE("--save_ckpt_path is checked writable at start-up, not at the first save", "[run]") {
+  test::ScratchDir dir("run-ckpt");
+  RunOptions options;
+  options.device = "cpu";
+  options.seed = 1;
+  options.checkpoint_path = dir / "deep" / "er" / "model.pt";
+  DataParallelRun ok("t", options, {});
+  CHECK(fs::is_directory(dir / "deep" / "er"));
+  CHECK(fs::is_empty(dir / "deep" / "er"));  // the probe file is gone
+  // A directory that cannot exist: its parent is a regular file (root ignores permissions).
+  dir.touch("a-file");
+  options.checkpoint_path = dir / "a-file" / "model.pt";
+  CHECK_THROWS_WITH(DataParallelRun("t", options, {}),
+                    Catch::Contains("--save_ckpt_path " + options.checkpoint_path.string() +
+                                    ": cannot create the directory"));
+  options.dry_run = true;  // a dry run creates and checks nothing
+  CHECK_NOTHROW(DataParallelRun("t", options, {}));
+}
