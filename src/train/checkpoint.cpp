@@ -1,9 +1,15 @@
 #include "segbench/train/checkpoint.hpp"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/archive.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
@@ -11,7 +17,34 @@
 namespace segbench {
 namespace {
 constexpr int64_t kFormatVersion = 1;
+
+// Module::load replaces each tensor with the saved one whatever its shape, so a checkpoint of
+// another model (say, another width) would load without a word: the shapes are compared first,
+// walking the archive as Module::load does (own parameters and buffers, then each child).
+void collect_shape_mismatches(torch::serialize::InputArchive& archive,
+                              const torch::nn::Module& module, const std::string& prefix,
+                              std::vector<std::string>& mismatches) {
+  const auto compare = [&](const std::string& name, const at::Tensor& expected, bool is_buffer) {
+    at::Tensor saved;
+    if (archive.try_read(name, saved, is_buffer) && saved.sizes() != expected.sizes()) {
+      mismatches.push_back(fmt::format("{}{} is {} in the checkpoint, {} in this model", prefix,
+                                       name, fmt::join(saved.sizes(), "×"),
+                                       fmt::join(expected.sizes(), "×")));
+    }
+  };
+  for (const auto& p : module.named_parameters(/*recurse=*/false))
+    compare(p.key(), p.value(), false);
+  for (const auto& b : module.named_buffers(/*recurse=*/false)) compare(b.key(), b.value(), true);
+  for (const auto& child : module.named_children()) {
+    torch::serialize::InputArchive child_archive;
+    if (archive.try_read(child.key(), child_archive)) {
+      collect_shape_mismatches(child_archive, *child.value(), prefix + child.key() + ".",
+                               mismatches);
+    }
+  }
 }
+
+}  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointState& state) {
@@ -68,6 +101,16 @@ CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Mo
                    version.item<int64_t>(), kFormatVersion);
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
+    std::vector<std::string> mismatches;
+    collect_shape_mismatches(model_archive, model, "", mismatches);
+    if (!mismatches.empty()) {
+      const std::size_t shown = std::min<std::size_t>(mismatches.size(), 3);
+      throw ConfigError(
+          fmt::format("checkpoint {} is of another model: {} tensor(s) differ in shape, e.g. {}",
+                      path.string(), mismatches.size(),
+                      fmt::join(mismatches.begin(),
+                                mismatches.begin() + static_cast<std::ptrdiff_t>(shown), "; ")));
+    }
     model.load(model_archive);
     torch::serialize::InputArchive optimizer_archive;
     archive.read("optimizer", optimizer_archive);

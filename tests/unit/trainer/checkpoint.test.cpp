@@ -102,3 +102,25 @@ TEST_CASE("checkpoint: saves replace the file whole and failures name the path",
   CHECK(load_checkpoint(path, *other, *other_opt).epoch == 2);
   fs::remove_all(dir);
 }
+
+TEST_CASE("checkpoint: one of another model is refused, naming the tensors that differ",
+          "[trainer]") {
+  Unet3D narrow = tiny_model(1);
+  auto narrow_sgd = make_optimizer({.name = "sgd", .learning_rate = 0.1}, narrow->parameters());
+  const fs::path path = fs::temp_directory_path() / "segbench-narrow-ckpt.pt";
+  save_checkpoint(path, *narrow, *narrow_sgd, {1, 0.5, 7});
+  torch::manual_seed(2);
+  Unet3D wide(Unet3DOptions{.filters = {4, 16}});  // the second level twice as wide
+  auto wide_sgd = make_optimizer({.name = "sgd", .learning_rate = 0.1}, wide->parameters());
+  const at::Tensor before = wide->parameters().back().clone();
+  REQUIRE_THROWS_WITH(load_checkpoint(path, *wide, *wide_sgd),
+                      Catch::Contains(path.string()) && Catch::Contains("is of another model") &&
+                          Catch::Contains("in the checkpoint, ") &&
+                          Catch::Contains(" in this model"));
+  CHECK(at::equal(before, wide->parameters().back()));  // nothing was loaded
+  // The same model loads.
+  Unet3D same = tiny_model(3);
+  auto same_sgd = make_optimizer({.name = "sgd", .learning_rate = 0.1}, same->parameters());
+  CHECK(load_checkpoint(path, *same, *same_sgd).seed == 7);
+  fs::remove(path);
+}
