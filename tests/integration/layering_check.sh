@@ -16,7 +16,7 @@ declare -A allowed=(
   [metrics]=""
   [losses]="metrics"
   [inference]=""
-  [log]=""
+  [log]="io"
   [train]="io random prep transforms data dist models metrics losses inference log"
   [run]="io random prep transforms data dist models metrics losses inference log train"
 )
