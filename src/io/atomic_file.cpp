@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -31,6 +32,21 @@ void move_into_place(const std::filesystem::path& temp, const std::filesystem::p
     throw DataError(fmt::format("{}: cannot rename {} into place: {}", path.string(), temp.string(),
                                 ec.message()));
   }
+}
+
+void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
+  const std::filesystem::path temp = temporary_sibling(path);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+      throw DataError(fmt::format("{}: cannot write {}", path.string(), temp.string()));
+    }
+  }
+  move_into_place(temp, path);
 }
 
 }  // namespace segbench::io

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 #include <utility>
 
 #include "segbench/error.hpp"
@@ -15,11 +18,27 @@ namespace segbench::mllog {
 namespace fs = std::filesystem;
 namespace {
 
-std::vector<LoggedEvent> read_log_file(const fs::path& file) {
-  std::ifstream in(file);
+// A log file's events and the byte offset at which each of its lines starts (index 0: line
+// 1; one more entry than whole lines), from one read.
+struct LogLines {
+  std::vector<LoggedEvent> events;
+  std::vector<std::uintmax_t> line_starts{0};
+  std::uintmax_t size = 0;
+};
+
+LogLines read_log_lines(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
   SEGBENCH_CHECK(in.good(), ConfigError, "cannot read MLLOG file {}", file.string());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  LogLines lines;
+  lines.size = text.size();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') lines.line_starts.push_back(i + 1);
+  }
+  std::istringstream stream(text);
   std::vector<std::string> problems;
-  return read_mllog(in, problems);
+  lines.events = read_mllog(stream, problems);
+  return lines;
 }
 
 bool has_key(const std::vector<LoggedEvent>& events, std::string_view key) {
@@ -38,25 +57,12 @@ fs::path set_aside(const fs::path& file) {
   }
 }
 
-// The byte offset at which each line of `file` starts (index 0: line 1).
-std::vector<std::uintmax_t> line_offsets(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::vector<std::uintmax_t> offsets{0};
-  std::uintmax_t at = 0;
-  for (char c; in.get(c);) {
-    ++at;
-    if (c == '\n') offsets.push_back(at);
-  }
-  return offsets;
-}
-
 }  // namespace
 
 LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
-  const std::vector<LoggedEvent> events = read_log_file(file);
-  const std::vector<std::uintmax_t> offsets = line_offsets(file);
+  const LogLines lines = read_log_lines(file);
   bool after_run_start = false;
-  for (const LoggedEvent& e : events) {
+  for (const LoggedEvent& e : lines.events) {
     if (e.key == key::kRunStart) {
       SEGBENCH_CHECK(!after_run_start, ConfigError,
                      "{}: more than one run_start (line {}); a resumed run cannot continue it",
@@ -72,7 +78,8 @@ LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
     } else if (e.metadata.contains("epoch_num") && e.metadata["epoch_num"].is_number_integer()) {
       const auto epoch = e.metadata["epoch_num"].get<int64_t>();
       last_epoch_ = std::max(last_epoch_, epoch);
-      epoch_lines_.emplace_back(epoch, offsets.at(static_cast<std::size_t>(e.line_number - 1)));
+      epoch_lines_.emplace_back(epoch,
+                                lines.line_starts.at(static_cast<std::size_t>(e.line_number - 1)));
     }
   }
   SEGBENCH_CHECK(after_run_start, ConfigError, "{}: no run_start; nothing to continue",
@@ -121,20 +128,12 @@ std::optional<std::uintmax_t> LogContinuation::take_cut() {
 }
 
 void cut_log_file(const fs::path& file, std::uintmax_t length) {
-  const fs::path temp = io::temporary_sibling(file);
-  {
-    std::ifstream in(file, std::ios::binary);
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    SEGBENCH_CHECK(in.good() && out.good(), Error, "cannot cut MLLOG file {} (via {})",
-                   file.string(), temp.string());
-    std::vector<char> kept(length);
-    in.read(kept.data(), static_cast<std::streamsize>(length));
-    out.write(kept.data(), in.gcount());
-    out.flush();
-    SEGBENCH_CHECK(in.gcount() == static_cast<std::streamsize>(length) && out.good(), Error,
-                   "cutting MLLOG file {} to {} bytes failed", file.string(), length);
-  }
-  io::move_into_place(temp, file);
+  std::ifstream in(file, std::ios::binary);
+  std::string kept(length, '\0');
+  in.read(kept.data(), static_cast<std::streamsize>(length));
+  SEGBENCH_CHECK(in.gcount() == static_cast<std::streamsize>(length), Error,
+                 "cannot cut MLLOG file {} to {} bytes: it is shorter", file.string(), length);
+  io::write_text_atomically(file, kept);
 }
 
 RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
@@ -142,11 +141,12 @@ RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
   std::error_code ec;
   const bool has_content = fs::exists(file, ec) && fs::file_size(file, ec) > 0 && !ec;
   std::shared_ptr<LogContinuation> continuation;
-  if (has_content && resuming && has_key(read_log_file(file), key::kRunStart)) {
+  const LogLines lines = has_content && resuming ? read_log_lines(file) : LogLines{};
+  if (has_content && resuming && has_key(lines.events, key::kRunStart)) {
     // A run killed while writing leaves a torn last line: appending to it would make the next
     // event unreadable too.
-    const std::uintmax_t whole_lines = line_offsets(file).back();
-    if (whole_lines < fs::file_size(file)) {
+    const std::uintmax_t whole_lines = lines.line_starts.back();
+    if (whole_lines < lines.size) {
       cut_log_file(file, whole_lines);
       run_log.notes.push_back(fmt::format("dropped the torn last line of {}", file.string()));
     }

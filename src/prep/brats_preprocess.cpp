@@ -113,21 +113,6 @@ std::vector<std::ptrdiff_t> pad_crop_source(std::size_t size, std::size_t patch)
   return source;
 }
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temp = io::temporary_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw DataError(fmt::format("{}: cannot write {}", path.string(), temp.string()));
-    }
-  }
-  io::move_into_place(temp, path);
-}
-
 }  // namespace
 
 BratsPreprocessedCase preprocess_brats_case(const io::NiftiVolume& image,
@@ -222,7 +207,7 @@ fs::path write_brats_config(const fs::path& results_dir, const BratsPreprocessOp
   config["n_class"] = n_class;
   config["in_channels"] = in_channels;
   const fs::path path = results_dir / "config.json";
-  write_text_atomically(path, config.dump(2) + "\n");
+  io::write_text_atomically(path, config.dump(2) + "\n");
   return path;
 }
 

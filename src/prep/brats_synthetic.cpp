@@ -213,21 +213,6 @@ Tissue brain_tissue(const Brain& b, const Vec3& u, double radius) {
   return radius > 0.80 + 0.07 * folds ? kGreyMatter : kWhiteMatter;
 }
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temp = io::temporary_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw DataError(fmt::format("{}: cannot write {}", path.string(), temp.string()));
-    }
-  }
-  io::move_into_place(temp, path);
-}
-
 void check_shape_and_noise(const BratsSynthOptions& o) {
   for (std::size_t axis = 0; axis < 3; ++axis) {
     SEGBENCH_CHECK(o.shape[axis] >= 24, ConfigError,
@@ -363,7 +348,7 @@ fs::path write_brats_synthetic(const fs::path& out_dir, const BratsSynthOptions&
                  training ? "" : " (test)", counts[1], counts[2], counts[3]);
     }
   }
-  write_text_atomically(task / "dataset.json", doc.dump(4) + "\n");
+  io::write_text_atomically(task / "dataset.json", doc.dump(4) + "\n");
   if (progress != nullptr) {
     fmt::print(*progress, "wrote {} training and {} test case(s) and {}\n", o.cases, o.test_cases,
                (task / "dataset.json").string());

@@ -68,14 +68,7 @@ void write_checksum_manifest(const fs::path& results_dir,
   for (const auto& name : file_names) files[name] = io::md5_file_hex(results_dir / name);
   const nlohmann::json entries = {
       {"format", kManifestFormat}, {"synthetic", synthetic}, {"files", files}};
-  const fs::path temp = io::temporary_sibling(manifest);
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    SEGBENCH_CHECK(out.is_open(), DataError, "{}: cannot create manifest", manifest.string());
-    out << entries.dump(2) << '\n';
-    SEGBENCH_CHECK(out.good(), DataError, "{}: write failed", manifest.string());
-  }
-  io::move_into_place(temp, manifest);
+  io::write_text_atomically(manifest, entries.dump(2) + '\n');
 }
 
 ChecksumTable parse_checksum_table(std::string_view json_text, const std::string& origin) {

@@ -42,16 +42,7 @@ void write_record(const fs::path& dir, const ChecksumTable& table) {
                                  {"table_md5", kits19_official_checksums_md5()},
                                  {"verified_at_unix_s", now},
                                  {"files", files}};
-  const fs::path target = record_path(dir);
-  const fs::path temp = io::temporary_sibling(target);
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    SEGBENCH_CHECK(out.is_open(), DataError, "{}: cannot create the verification record",
-                   target.string());
-    out << record.dump(1) << '\n';
-    SEGBENCH_CHECK(out.good(), DataError, "{}: write failed", target.string());
-  }
-  io::move_into_place(temp, target);
+  io::write_text_atomically(record_path(dir), record.dump(1) + '\n');
 }
 
 }  // namespace

@@ -65,8 +65,7 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
   archive.write("last_quality", at::tensor(state.last_quality, at::kDouble));
   archive.write("seed", at::tensor(state.seed));
 
-  const auto temp = path.parent_path() / fmt::format(".{}.tmp.{}", path.filename().string(),
-                                                     static_cast<long>(getpid()));
+  const auto temp = io::temporary_sibling(path);
   try {
     archive.save_to(temp.string());
   } catch (const c10::Error& e) {

@@ -15,4 +15,8 @@ std::filesystem::path temporary_sibling(const std::filesystem::path& path,
 /// Renames `temp` over `path`. On failure removes `temp` and throws DataError naming both.
 void move_into_place(const std::filesystem::path& temp, const std::filesystem::path& path);
 
+/// Writes `text` to a temporary sibling and renames it over `path`; DataError naming both when
+/// either fails (the temporary file is removed).
+void write_text_atomically(const std::filesystem::path& path, std::string_view text);
+
 }  // namespace segbench::io

@@ -115,22 +115,8 @@ struct HabFlags {
   std::string hmp_bf16, hmp_fp32, hmp_opt_level = "O1";
   int64_t hpus = 0, gpus = 0, dim = 2, bucket_cap_mb = 125;
   double gradient_clip_val = 0.0;
-  bool run_lazy_mode = false, hmp = false, hmp_verbose = false, amp_flag = false;
+  bool run_lazy_mode = false, hmp = false, hmp_verbose = false;
 };
-
-// HAB's --amp is a flag (fp16 autocast on GPUs); segbench's takes a value. A bare --amp (at the
-// end or before another flag) is HAB's and becomes a bf16 request.
-std::vector<std::string> rewrite_bare_amp(int argc, const char* const* argv, HabFlags& hab) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const bool bare = args[i] == "--amp" && (i + 1 == args.size() || args[i + 1].starts_with("-"));
-    if (bare) {
-      args[i] = "--amp=bf16";
-      hab.amp_flag = true;
-    }
-  }
-  return args;
-}
 
 void add_hab_flags(CLI::App& app, BratsConfig& c, HabFlags& h) {
   const std::string group = "HAB main.py flags (mapped to segbench settings, with a note)";
@@ -201,11 +187,10 @@ void map_hab_flags(const CLI::App& app, const HabFlags& h, BratsConfig& c) {
   if (given("--dim")) c.notes.push_back("--dim 2: the 2-D nnU-Net");
   if (given("--exec_mode")) c.notes.push_back("--exec_mode train: training with validation");
   if (h.run_lazy_mode) c.notes.push_back("--run_lazy_mode ignored (Habana graph mode)");
-  if (h.hmp || h.amp_flag) {
+  if (h.hmp) {
     c.amp = "bf16";
-    c.notes.push_back(fmt::format(
-        "{}: bf16 autocast (--amp bf16); on a CPU it runs too, faster only with AMX-BF16",
-        h.hmp ? "--hmp" : "--amp"));
+    c.notes.push_back(
+        "--hmp: bf16 autocast (--amp bf16); on a CPU it runs too, faster only with AMX-BF16");
   }
   if (given("--hmp-bf16") || given("--hmp-fp32") || given("--hmp-opt-level") || h.hmp_verbose) {
     c.notes.push_back("--hmp-bf16/--hmp-fp32 op lists ignored: autocast picks each op's precision");
@@ -267,8 +252,6 @@ BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   app.add_option("--steps", c.steps, "multistep milestones (epochs)");
   app.add_option("--factor", c.factor)->capture_default_str();
   app.add_option("--lr_patience", c.lr_patience)->capture_default_str();
-  app.add_option("--amp", c.amp, "auto | bf16 | fp32 (a bare --amp, as in HAB: bf16)")
-      ->capture_default_str();
   app.add_option("--oversampling", c.oversampling)->capture_default_str();
   app.add_flag("--augment,!--no-augment", c.augment);
   app.add_option("--num_workers", c.num_workers)->capture_default_str();
@@ -276,10 +259,7 @@ BratsConfig parse_brats_cli(int argc, const char* const* argv) {
   cli::add_runtime_options(app, c);
   HabFlags hab;
   add_hab_flags(app, c, hab);
-  std::vector<std::string> args = rewrite_bare_amp(argc, argv, hab);
-  std::vector<const char*> arg_ptrs;
-  for (const auto& a : args) arg_ptrs.push_back(a.c_str());
-  cli::parse_or_throw(app, argc, arg_ptrs.data());
+  cli::parse_or_throw(app, argc, argv);
   map_hab_flags(app, hab, c);
   validate(c);
   return c;

@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <iostream>
+#include <type_traits>
 
 #include "segbench/dist/launch_env.hpp"
 #include "segbench/error.hpp"
@@ -279,29 +280,22 @@ std::string unquoted(std::string v) {
   return v;
 }
 
-double parse_double(const std::string& text, const std::string& what) {
+// The whole of `text` as a double or an int64_t; ConfigError naming `what` otherwise.
+template <class Number>
+Number parse_number(const std::string& text, const std::string& what) {
   std::size_t used = 0;
-  double value = 0;
+  Number value = 0;
   try {
-    value = std::stod(text, &used);
+    if constexpr (std::is_floating_point_v<Number>) {
+      value = std::stod(text, &used);
+    } else {
+      value = std::stoll(text, &used);
+    }
   } catch (const std::exception&) {
     used = 0;
   }
-  SEGBENCH_CHECK(used > 0 && used == text.size(), ConfigError, "{}: '{}' is not a number", what,
-                 text);
-  return value;
-}
-
-int64_t parse_integer(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  int64_t value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  SEGBENCH_CHECK(used > 0 && used == text.size(), ConfigError, "{}: '{}' is not an integer", what,
-                 text);
+  SEGBENCH_CHECK(used > 0 && used == text.size(), ConfigError, "{}: '{}' is not {}", what, text,
+                 std::is_floating_point_v<Number> ? "a number" : "an integer");
   return value;
 }
 
@@ -370,17 +364,17 @@ void apply_lr_schedule_argument(DeepcamConfig& c, const std::string& raw) {
     } else if (key == "milestones") {
       c.lr_milestones.clear();
       for (const std::string& m : split(v, ' ')) {
-        if (!m.empty()) c.lr_milestones.push_back(parse_integer(m, what));
+        if (!m.empty()) c.lr_milestones.push_back(parse_number<int64_t>(m, what));
       }
       has_milestones = true;
     } else if (key == "decay_rate") {
-      c.lr_decay_rate = parse_double(v, what);
+      c.lr_decay_rate = parse_number<double>(v, what);
       has_decay = true;
     } else if (key == "t_max") {
-      c.lr_t_max = parse_integer(v, what);
+      c.lr_t_max = parse_number<int64_t>(v, what);
       has_t_max = true;
     } else if (key == "eta_min") {
-      eta_min = parse_double(v, what);
+      eta_min = parse_number<double>(v, what);
     } else {
       throw ConfigError(fmt::format(
           "--lr_schedule '{}': unknown key '{}' (type, milestones, decay_rate, t_max, eta_min)",

@@ -40,7 +40,6 @@ BratsData open_brats_data(const BratsConfig& config);
 Unet2DOptions brats_model_options(const BratsConfig& config, int64_t in_channels, int64_t n_class);
 BratsAugmentOptions brats_augment_options(const BratsConfig& config);
 
-
 /// submission events, init_start and the hyperparameter block; rank 0 prints the notes.
 void log_brats_init(mllog::Logger& log, const BratsConfig& config, const DataParallelRun& run,
                     const BratsData& data);

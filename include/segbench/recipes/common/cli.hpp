@@ -35,19 +35,17 @@ CLI::Option* add_array_option(CLI::App& app, const std::string& name, std::array
 /// `flag` otherwise.
 bool parse_switch(const std::string& flag, const std::string& value);
 
-/// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16;
-/// unless the recipe registered its own --amp before), --channels_last and --tf32.
+/// --amp [bf16|fp32|auto] (a bare --amp, as the references' store_true flag, means bf16),
+/// --channels_last and --tf32.
 template <class Config>
 void add_precision_options(CLI::App& app, Config& c) {
-  if (app.get_option_no_throw("--amp") == nullptr) {
-    app.add_option("--amp", c.amp,
-                   "autocast of the forward passes: bf16 | fp32 | auto (bf16 on CUDA, fp32 on the "
-                   "CPU); a bare --amp means bf16. Default: " +
-                       c.amp)
-        ->expected(0, 1)
-        ->default_str("bf16")
-        ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
-  }
+  app.add_option("--amp", c.amp,
+                 "autocast of the forward passes: bf16 | fp32 | auto (bf16 on CUDA, fp32 on the "
+                 "CPU); a bare --amp means bf16. Default: " +
+                     c.amp)
+      ->expected(0, 1)
+      ->default_str("bf16")
+      ->check(CLI::IsMember({"bf16", "fp32", "auto"}));
   // Bare or with a value: HAB's --channels_last takes True/False.
   app.add_option_function<std::string>(
          "--channels_last",
