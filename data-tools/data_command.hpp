@@ -21,5 +21,6 @@ using DataCommands = std::vector<DataCommand>;
 void add_kits19_commands(CLI::App& app, DataCommands& commands);
 void add_cam5_commands(CLI::App& app, DataCommands& commands);
 void add_brats_commands(CLI::App& app, DataCommands& commands);
+void add_checkpoint_commands(CLI::App& app, DataCommands& commands);
 
 }  // namespace segbench::tools

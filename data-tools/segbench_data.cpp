@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add_kits19_commands(app, commands);
   add_cam5_commands(app, commands);
   add_brats_commands(app, commands);
+  add_checkpoint_commands(app, commands);
 
   const auto report_error = [](const std::string& message) {
     fmt::print(stderr, "segbench-data: error: {}\n", message);

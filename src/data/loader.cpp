@@ -181,15 +181,18 @@ std::size_t LoaderEngine::batches_per_epoch() const {
   return state_->sampler.batches_per_epoch();
 }
 
-void LoaderEngine::start_epoch(std::int64_t epoch) {
+void LoaderEngine::start_epoch(std::int64_t epoch, std::size_t first_batch) {
   State& s = *state_;
   s.stop_workers();
   s.started = true;
   s.epoch = epoch;
   s.indices = s.sampler.indices(epoch);
   s.num_batches = (s.indices.size() + s.batch_size - 1) / s.batch_size;
-  s.next_claim = 0;
-  s.next_deliver = 0;
+  SEGBENCH_CHECK(first_batch <= s.num_batches, ConfigError,
+                 "loader: cannot start epoch {} at batch {}: it has {} batches", epoch, first_batch,
+                 s.num_batches);
+  s.next_claim = first_batch;
+  s.next_deliver = first_batch;
   for (int w = 0; w < s.num_workers; ++w) s.workers.emplace_back([&s] { s.work(); });
 }
 

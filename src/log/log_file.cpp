@@ -61,6 +61,7 @@ fs::path set_aside(const fs::path& file) {
 
 LogContinuation::LogContinuation(const fs::path& file) : file_(file) {
   const LogLines lines = read_log_lines(file);
+  file_length_ = fs::file_size(file);
   bool after_run_start = false;
   for (const LoggedEvent& e : lines.events) {
     if (e.key == key::kRunStart) {
@@ -115,12 +116,25 @@ bool LogContinuation::admit(std::string_view key, const nlohmann::json& value,
                    "would miss epochs; resume from the checkpoint this log belongs to or start a "
                    "new log",
                    file_.string(), last_epoch_, epoch);
+    if (expected_length_) {
+      if (*expected_length_ < file_length_) cut_ = *expected_length_;
+      return true;
+    }
     // The run died after its checkpoint: the later epochs are logged again by this run.
     const auto later = std::find_if(epoch_lines_.begin(), epoch_lines_.end(),
                                     [epoch](const auto& line) { return line.first > epoch; });
     if (later != epoch_lines_.end()) cut_ = later->second;
   }
   return true;
+}
+
+void LogContinuation::expect_length(std::uintmax_t length) {
+  SEGBENCH_CHECK(length <= file_length_, ConfigError,
+                 "{} has {} bytes, but the checkpoint was taken when it had {}: this log lost "
+                 "lines (or belongs to another run); resume with the log the checkpoint belongs "
+                 "to or start a new log",
+                 file_.string(), file_length_, length);
+  expected_length_ = length;
 }
 
 std::optional<std::uintmax_t> LogContinuation::take_cut() {
@@ -153,7 +167,7 @@ RunLog open_run_log(const fs::path& file, bool resuming, std::ostream* echo) {
     continuation = std::make_shared<LogContinuation>(file);
     run_log.notes.push_back(
         fmt::format("continuing the MLLOG of the interrupted run in {} "
-                    "(it ends after epoch {})",
+                    "(its last logged epoch is {})",
                     file.string(), continuation->last_epoch()));
   } else if (has_content) {
     const fs::path aside = set_aside(file);

@@ -69,6 +69,18 @@ void Logger::continue_run(std::shared_ptr<LogContinuation> continuation) {
   continuation_ = std::move(continuation);
 }
 
+void Logger::resume_at_length(std::optional<std::uintmax_t> length) {
+  std::lock_guard lock(*mutex_);
+  if (continuation_ && length) continuation_->expect_length(*length);
+}
+
+std::optional<std::uintmax_t> Logger::file_length() const {
+  std::lock_guard lock(*mutex_);
+  if (!file_) return std::nullopt;
+  file_->flush();
+  return std::filesystem::file_size(path_);
+}
+
 void Logger::start(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
                    std::source_location where) {
   write(EventType::interval_start, key, value, std::move(metadata), where);

@@ -17,6 +17,7 @@
 #include "segbench/log/log_file.hpp"
 #include "segbench/run/device.hpp"
 #include "segbench/run/run_environment.hpp"
+#include "segbench/train/checkpoint.hpp"
 #include "segbench/train/stop_signal.hpp"
 #include "segbench/train/train.hpp"
 
@@ -32,12 +33,14 @@ ContextOptions context_options(const RunOptions& options, const c10::Device& dev
 // unwritable place fails the run now rather than at its first save.
 void check_checkpoint_writable(const std::filesystem::path& checkpoint) {
   namespace fs = std::filesystem;
-  const fs::path dir = checkpoint.has_parent_path() ? checkpoint.parent_path() : fs::path(".");
+  const fs::path dir = is_checkpoint_directory(checkpoint) ? checkpoint
+                       : checkpoint.has_parent_path()      ? checkpoint.parent_path()
+                                                           : fs::path(".");
   std::error_code ec;
   fs::create_directories(dir, ec);
   SEGBENCH_CHECK(!ec, ConfigError, "--save_ckpt_path {}: cannot create the directory {}: {}",
                  checkpoint.string(), dir.string(), ec.message());
-  const fs::path probe = io::temporary_sibling(checkpoint);
+  const fs::path probe = io::temporary_sibling(dir / "write-probe");
   const bool written = static_cast<bool>(std::ofstream(probe) << "probe");
   fs::remove(probe, ec);
   SEGBENCH_CHECK(written, ConfigError, "--save_ckpt_path {}: cannot write in {}",
@@ -175,16 +178,24 @@ TrainingPlan DataParallelRun::make_plan() {
   plan.options.seed = seed_;
   plan.options.progress = &std::cerr;
   plan.options.stop_requested = stop_signals();
+  plan.options.run_config = config_;
+  plan.options.world_size = context().world_size();
   return plan;
 }
 
 int DataParallelRun::finish(const TrainOutcome& outcome, const std::string& details) {
-  const int code = outcome.status == RunStatus::success ? 0 : 1;
+  const int code = outcome.stopped_by_signal              ? kExitStoppedForResume
+                   : outcome.status == RunStatus::success ? 0
+                                                          : 1;
   if (context().rank() != 0) return code;
   fmt::print(stderr,
              "{}: {} ({}) after {} epochs, {:.1f} s from run_start; {}; {} ranks ({}); MLLOG {}\n",
-             name_, code == 0 ? "SUCCESS" : "ABORTED", outcome.reason, outcome.epochs_run,
-             outcome.seconds_to_stop, details, context().world_size(), context().backend_name(),
+             name_,
+             code == 0                       ? "SUCCESS"
+             : code == kExitStoppedForResume ? "STOPPED"
+                                             : "ABORTED",
+             outcome.reason, outcome.epochs_run, outcome.seconds_to_stop, details,
+             context().world_size(), context().backend_name(),
              log_ && !log_->path().empty() ? log_->path().string() : "(stdout only)");
   return code;
 }

@@ -4,19 +4,24 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/nn/module.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
 #include <torch/optim/optimizer.h>
+#include <torch/optim/sgd.h>
 #include <torch/serialize/archive.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "segbench/detail/torch_compat.hpp"
 #include "segbench/error.hpp"
-#include "segbench/io/atomic_file.hpp"
+#include "segbench/train/checkpoint_file.hpp"
+#include "segbench/train/lamb.hpp"
 
 namespace segbench {
 namespace {
-constexpr int64_t kFormatVersion = 1;
 
 // Module::load replaces each tensor with the saved one whatever its shape, so a checkpoint of
 // another model (say, another width) would load without a word: the shapes are compared first,
@@ -26,7 +31,9 @@ void collect_shape_mismatches(torch::serialize::InputArchive& archive,
                               std::vector<std::string>& mismatches) {
   const auto compare = [&](const std::string& name, const at::Tensor& expected, bool is_buffer) {
     at::Tensor saved;
-    if (archive.try_read(name, saved, is_buffer) && saved.sizes() != expected.sizes()) {
+    if (!archive.try_read(name, saved, is_buffer)) {
+      mismatches.push_back(fmt::format("{}{} is missing from the checkpoint", prefix, name));
+    } else if (saved.sizes() != expected.sizes()) {
       mismatches.push_back(fmt::format("{}{} is {} in the checkpoint, {} in this model", prefix,
                                        name, fmt::join(saved.sizes(), "×"),
                                        fmt::join(expected.sizes(), "×")));
@@ -40,92 +47,195 @@ void collect_shape_mismatches(torch::serialize::InputArchive& archive,
     if (archive.try_read(child.key(), child_archive)) {
       collect_shape_mismatches(child_archive, *child.value(), prefix + child.key() + ".",
                                mismatches);
+    } else {
+      mismatches.push_back(fmt::format("{}{} is missing from the checkpoint", prefix, child.key()));
     }
   }
 }
 
-}  // namespace
+std::string archive_bytes(torch::serialize::OutputArchive& archive) {
+  std::ostringstream out;
+  archive.save_to(out);
+  return std::move(out).str();
+}
 
-void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const CheckpointState& state) {
-  try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw TrainingError(fmt::format("cannot write checkpoint {}: {}", path.string(), e.what()));
+// LibTorch's Optimizer::save keys each parameter's state by the tensor's address, so equal
+// runs write different bytes. The state is written here by parameter position instead (group
+// options, then each parameter's state), for the optimizers segbench builds.
+std::unique_ptr<torch::optim::OptimizerParamState> fresh_param_state(
+    const torch::optim::Optimizer& optimizer) {
+  if (dynamic_cast<const torch::optim::SGD*>(&optimizer)) {
+    return std::make_unique<torch::optim::SGDParamState>();
   }
+  if (dynamic_cast<const torch::optim::AdamW*>(&optimizer)) {
+    return std::make_unique<torch::optim::AdamWParamState>();
+  }
+  if (dynamic_cast<const torch::optim::Adam*>(&optimizer)) {
+    return std::make_unique<torch::optim::AdamParamState>();
+  }
+  if (dynamic_cast<const Lamb*>(&optimizer)) return std::make_unique<LambParamState>();
+  return nullptr;
+}
+
+std::string optimizer_bytes(const torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive;
-  model.save(model_archive);
-  archive.write("model", model_archive);
-  torch::serialize::OutputArchive optimizer_archive;
-  optimizer.save(optimizer_archive);
-  archive.write("optimizer", optimizer_archive);
-  archive.write("format_version", at::tensor(kFormatVersion));
-  archive.write("epoch", at::tensor(state.epoch));
-  archive.write("last_quality", at::tensor(state.last_quality, at::kDouble));
-  archive.write("seed", at::tensor(state.seed));
-
-  const auto temp = io::temporary_sibling(path);
-  try {
-    archive.save_to(temp.string());
-  } catch (const c10::Error& e) {
-    std::filesystem::remove(temp);
-    throw TrainingError(
-        fmt::format("cannot write checkpoint {}: {}", path.string(), e.what_without_backtrace()));
+  if (!fresh_param_state(optimizer)) {
+    optimizer.save(archive);  // another optimizer: LibTorch's own layout
+    return archive_bytes(archive);
   }
-  try {
-    io::move_into_place(temp, path);
-  } catch (const DataError& e) {
-    throw TrainingError(fmt::format("cannot write checkpoint: {}", e.what()));
+  int64_t position = 0;
+  const auto& groups = optimizer.param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    torch::serialize::OutputArchive options;
+    groups[g].options().serialize(options);
+    archive.write(fmt::format("group{}_options", g), options);
+    for (const auto& parameter : groups[g].params()) {
+      const auto found = optimizer.state().find(detail::optimizer_state_key(parameter));
+      if (found != optimizer.state().end()) {
+        torch::serialize::OutputArchive state;
+        found->second->serialize(state);
+        archive.write(fmt::format("state{}", position), state);
+      }
+      ++position;
+    }
+  }
+  archive.write("parameters", at::tensor(position));
+  return archive_bytes(archive);
+}
+
+void load_optimizer(torch::optim::Optimizer& optimizer, torch::serialize::InputArchive& archive) {
+  if (!fresh_param_state(optimizer)) {
+    optimizer.load(archive);
+    return;
+  }
+  at::Tensor saved_positions;
+  archive.read("parameters", saved_positions);
+  int64_t position = 0;
+  auto& groups = optimizer.param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g) position += groups[g].params().size();
+  SEGBENCH_CHECK(saved_positions.item<int64_t>() == position, ConfigError,
+                 "the checkpoint's optimizer has {} parameters, this one {}",
+                 saved_positions.item<int64_t>(), position);
+  position = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    torch::serialize::InputArchive options;
+    archive.read(fmt::format("group{}_options", g), options);
+    groups[g].options().serialize(options);
+    for (const auto& parameter : groups[g].params()) {
+      torch::serialize::InputArchive saved;
+      if (archive.try_read(fmt::format("state{}", position), saved)) {
+        auto state = fresh_param_state(optimizer);
+        state->serialize(saved);
+        optimizer.state()[detail::optimizer_state_key(parameter)] = std::move(state);
+      } else {
+        optimizer.state().erase(detail::optimizer_state_key(parameter));
+      }
+      ++position;
+    }
   }
 }
 
-CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
-                                torch::optim::Optimizer& optimizer) {
-  SEGBENCH_CHECK(std::filesystem::is_regular_file(path), TrainingError,
-                 "checkpoint {} does not exist", path.string());
-  CheckpointState state;
+void load_archive(torch::serialize::InputArchive& archive, const std::string& bytes,
+                  const torch::nn::Module& model) {
+  // Tensors are read onto the model's device, whatever device wrote them (a checkpoint of a
+  // GPU run resumes on the CPU and the other way round).
+  const auto parameters = model.parameters();
+  c10::optional<c10::Device> device;  // c10::optional: std::optional in 2.x, its own in 1.13
+  if (!parameters.empty()) device = parameters.front().device();
+  archive.load_from(bytes.data(), bytes.size(), device);
+}
+
+void remove_all_but_newest(const std::filesystem::path& directory, int keep) {
+  const auto files = list_checkpoint_files(directory);
+  for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < files.size(); ++i) {
+    std::error_code ignored;
+    std::filesystem::remove(files[i], ignored);
+  }
+}
+
+LoadedCheckpoint load_file(const std::filesystem::path& file, torch::nn::Module& model,
+                           torch::optim::Optimizer& optimizer) {
+  const CheckpointFileInfo info = read_checkpoint_header(file);
+  const std::string model_bytes = read_checkpoint_section(info, "model");
+  const std::string optimizer_section = read_checkpoint_section(info, "optimizer");
+  RunState state = run_state_from_json(info.metadata.value("run", nlohmann::json()), file.string());
   try {
-    // Tensors are read onto the model's device, whatever device wrote them (a checkpoint of
-    // a GPU run resumes on the CPU and the other way round).
-    const auto parameters = model.parameters();
-    c10::optional<c10::Device> device;  // c10::optional: std::optional in 2.x, its own in 1.13
-    if (!parameters.empty()) device = parameters.front().device();
-    torch::serialize::InputArchive archive;
-    archive.load_from(path.string(), device);
-    at::Tensor version;
-    archive.read("format_version", version);
-    SEGBENCH_CHECK(version.item<int64_t>() == kFormatVersion, TrainingError,
-                   "checkpoint {}: format version {} (expected {})", path.string(),
-                   version.item<int64_t>(), kFormatVersion);
     torch::serialize::InputArchive model_archive;
-    archive.read("model", model_archive);
+    load_archive(model_archive, model_bytes, model);
     std::vector<std::string> mismatches;
     collect_shape_mismatches(model_archive, model, "", mismatches);
     if (!mismatches.empty()) {
       const std::size_t shown = std::min<std::size_t>(mismatches.size(), 3);
       throw ConfigError(
-          fmt::format("checkpoint {} is of another model: {} tensor(s) differ in shape, e.g. {}",
-                      path.string(), mismatches.size(),
+          fmt::format("checkpoint {} is of another model: {} tensor(s) differ, e.g. {}",
+                      file.string(), mismatches.size(),
                       fmt::join(mismatches.begin(),
                                 mismatches.begin() + static_cast<std::ptrdiff_t>(shown), "; ")));
     }
-    model.load(model_archive);
     torch::serialize::InputArchive optimizer_archive;
-    archive.read("optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
-    at::Tensor epoch, quality, seed;
-    archive.read("epoch", epoch);
-    archive.read("last_quality", quality);
-    archive.read("seed", seed);
-    state.epoch = epoch.item<int64_t>();
-    state.last_quality = quality.item<double>();
-    state.seed = seed.item<int64_t>();
+    load_archive(optimizer_archive, optimizer_section, model);
+    model.load(model_archive);
+    load_optimizer(optimizer, optimizer_archive);
   } catch (const c10::Error& e) {
     throw TrainingError(
-        fmt::format("cannot load checkpoint {}: {}", path.string(), e.what_without_backtrace()));
+        fmt::format("cannot load checkpoint {}: {}", file.string(), e.what_without_backtrace()));
   }
-  return state;
+  return {file, std::move(state), {}};
+}
+
+}  // namespace
+
+bool is_checkpoint_directory(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path)) return true;
+  const std::string text = path.string();
+  return (!text.empty() && text.back() == '/') || !path.has_extension();
+}
+
+std::filesystem::path save_checkpoint(const std::filesystem::path& path,
+                                      const torch::nn::Module& model,
+                                      const torch::optim::Optimizer& optimizer,
+                                      const RunState& state, int keep) {
+  std::vector<CheckpointSection> sections;
+  try {
+    torch::serialize::OutputArchive model_archive;
+    model.save(model_archive);
+    sections.push_back({"model", archive_bytes(model_archive)});
+    sections.push_back({"optimizer", optimizer_bytes(optimizer)});
+  } catch (const c10::Error& e) {
+    throw TrainingError(fmt::format("cannot serialise checkpoint {}: {}", path.string(),
+                                    e.what_without_backtrace()));
+  }
+  const bool directory = is_checkpoint_directory(path);
+  const std::filesystem::path file =
+      directory ? path / checkpoint_file_name(state.next_epoch, state.next_iteration) : path;
+  write_checkpoint_file(file, {{"run", to_json(state)}}, sections);
+  if (directory) remove_all_but_newest(path, keep);
+  return file;
+}
+
+LoadedCheckpoint load_checkpoint(const std::filesystem::path& file_or_directory,
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+  if (!std::filesystem::is_directory(file_or_directory)) {
+    return load_file(file_or_directory, model, optimizer);
+  }
+  const auto files = list_checkpoint_files(file_or_directory);
+  SEGBENCH_CHECK(!files.empty(), TrainingError, "checkpoint directory {} holds no checkpoint",
+                 file_or_directory.string());
+  std::vector<std::string> skipped;
+  for (const auto& file : files) {
+    try {
+      // Checked whole before the model is touched: a damaged file changes nothing.
+      verify_checkpoint_sections(read_checkpoint_header(file));
+    } catch (const TrainingError& e) {
+      skipped.push_back(e.what());
+      continue;
+    }
+    LoadedCheckpoint loaded = load_file(file, model, optimizer);
+    loaded.skipped = std::move(skipped);
+    return loaded;
+  }
+  throw TrainingError(fmt::format("checkpoint directory {}: no valid checkpoint ({})",
+                                  file_or_directory.string(), fmt::join(skipped, "; ")));
 }
 
 }  // namespace segbench

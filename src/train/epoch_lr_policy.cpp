@@ -49,4 +49,21 @@ void EpochLrPolicy::observe(double /*quality*/, double loss) {
   }
 }
 
+std::vector<double> EpochLrPolicy::state() const {
+  if (options_.type != "plateau") return {};
+  return {plateau_lr_, best_loss_, has_best_ ? 1.0 : 0.0, static_cast<double>(bad_evaluations_)};
+}
+
+void EpochLrPolicy::restore(const std::vector<double>& state) {
+  if (options_.type != "plateau") return;
+  SEGBENCH_CHECK(state.size() == 4, ConfigError,
+                 "the checkpoint's learning-rate state has {} values, a plateau schedule 4 (was it "
+                 "written with another --scheduler?)",
+                 state.size());
+  plateau_lr_ = state[0];
+  best_loss_ = state[1];
+  has_best_ = state[2] != 0.0;
+  bad_evaluations_ = static_cast<int64_t>(state[3]);
+}
+
 }  // namespace segbench

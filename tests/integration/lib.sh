@@ -7,17 +7,18 @@ expect_exit() {  # expect_exit CODE OUTFILE command...
   "$@" > "$out" 2>&1 || status=$?
   [ $status -eq "$code" ] || { cat "$out" >&2; fail "exit $status, expected $code: $*"; }
 }
-# signal_after_epoch PID ERRFILE EPOCH: once the run's progress (ERRFILE) shows epoch EPOCH,
-# sends it SIGUSR1 (pre-emption: it stops after the epoch in progress). Fails after 120 s.
+# signal_after_epoch PID ERRFILE EPOCH [SIGNAL]: once the run's progress (ERRFILE) shows epoch
+# EPOCH, sends it SIGNAL (default USR1; pre-emption: it stops at the next iteration boundary).
+# Fails after 120 s.
 signal_after_epoch() {
-  local pid=$1 err=$2 epoch=$3 waited=0
+  local pid=$1 err=$2 epoch=$3 signal=${4:-USR1} waited=0
   until grep -qs "^epoch \{1,4\}$epoch/" "$err"; do
     kill -0 "$pid" 2> /dev/null || fail "the run ended before epoch $epoch"
     sleep 0.1
     waited=$((waited + 1))
     [ $waited -lt 1200 ] || { kill -9 "$pid"; fail "no epoch $epoch within 120 s"; }
   done
-  kill -USR1 "$pid"
+  kill -"$signal" "$pid"
 }
 # make_kits19_npy DATA_TOOL OUT CASES: CASES small synthetic KiTS19 cases, preprocessed into OUT.
 make_kits19_npy() {

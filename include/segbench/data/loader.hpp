@@ -42,7 +42,7 @@ class LoaderEngine {
   LoaderEngine(const LoaderEngine&) = delete;
   LoaderEngine& operator=(const LoaderEngine&) = delete;
 
-  void start_epoch(std::int64_t epoch);
+  void start_epoch(std::int64_t epoch, std::size_t first_batch = 0);
   std::optional<Batch> next();
   std::size_t batches_per_epoch() const;
 
@@ -71,7 +71,12 @@ class PrefetchLoader {
                 num_workers, prefetch_batches) {}
 
   /// Starts (or restarts, abandoning the current one) an epoch.
-  void start_epoch(std::int64_t epoch) { engine_.start_epoch(epoch); }
+  /// Starts `epoch` at its batch `first_batch` (a resumed run skips the batches it trained;
+  /// every sample's augmentation depends on (seed, epoch, position) only, so the rest are the
+  /// batches the uninterrupted run saw).
+  void start_epoch(std::int64_t epoch, std::size_t first_batch = 0) {
+    engine_.start_epoch(epoch, first_batch);
+  }
   /// The next batch of the epoch, or nullopt at its end.
   std::optional<Batch> next() { return engine_.next(); }
   std::size_t batches_per_epoch() const { return engine_.batches_per_epoch(); }

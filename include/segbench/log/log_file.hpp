@@ -36,6 +36,11 @@ class LogContinuation {
   /// from the logged one, or when its run_resumed epoch is beyond the log's last epoch.
   bool admit(std::string_view key, const nlohmann::json& value, const nlohmann::json& metadata);
 
+  /// The checkpoint being resumed recorded the log's length when it was taken: the admitted
+  /// run_resumed cuts the file to exactly that length (instead of after the checkpoint's epoch),
+  /// which also places a checkpoint taken mid-epoch. ConfigError when the file is shorter.
+  void expect_length(std::uintmax_t length);
+
   /// After an admitted run_resumed of an epoch before the log's last: the byte length the file
   /// must be cut to (once; empty otherwise).
   std::optional<std::uintmax_t> take_cut();
@@ -51,6 +56,8 @@ class LogContinuation {
   int64_t last_epoch_ = 0;
   bool past_run_start_ = false;
   std::optional<std::uintmax_t> cut_;
+  std::optional<std::uintmax_t> expected_length_;
+  std::uintmax_t file_length_ = 0;
 };
 
 /// Cuts `file` to its first `length` bytes: the kept part is written to a temporary sibling and

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <source_location>
 #include <string>
@@ -47,6 +48,12 @@ class Logger {
   /// From now on, events go through `continuation` (log_file.hpp): a resumed run's events that
   /// the continued file already holds are dropped.
   void continue_run(std::shared_ptr<LogContinuation> continuation);
+
+  /// A resumed run: the checkpoint's record of this log's length (see
+  /// LogContinuation::expect_length); nothing without a continuation or a length.
+  void resume_at_length(std::optional<std::uintmax_t> length);
+  /// Bytes in the log file so far (empty without a file): what a checkpoint records.
+  std::optional<std::uintmax_t> file_length() const;
 
   bool enabled() const { return file_ != nullptr || echo_ != nullptr; }
   const std::filesystem::path& path() const { return path_; }

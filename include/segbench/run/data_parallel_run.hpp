@@ -101,7 +101,8 @@ class DataParallelRun {
   mllog::Logger& log();
   /// Ranks, nodes and accelerators per node, for the MLLOG.
   RunShape shape() const;
-  /// SIGUSR1 / SIGTERM ask the run to stop after the current epoch (TrainerOptions).
+  /// SIGUSR1 / SIGTERM ask the run to stop at the next iteration boundary (TrainerOptions); a
+  /// second one ends the process at once.
   std::function<bool()> stop_signals() const;
   /// A TrainingPlan with what the run decides filled in: device, precision, gradient sync mode,
   /// the log
@@ -109,9 +110,9 @@ class DataParallelRun {
   /// the optimizer, schedule, batching, score_case, log rules and epochs.
   TrainingPlan make_plan();
 
-  /// Rank 0 prints `<name>: SUCCESS|ABORTED (<reason>) after N epochs, S s from run_start;
-  /// <details>; W ranks (<backend>); MLLOG <path>` on stderr. Returns the exit code: 0 when
-  /// the target was reached, else 1.
+  /// Rank 0 prints `<name>: SUCCESS|ABORTED|STOPPED (<reason>) after N epochs, S s from
+  /// run_start; <details>; W ranks (<backend>); MLLOG <path>` on stderr. Returns the exit code:
+  /// 0 when the target was reached, kExitStoppedForResume after a stop signal, else 1.
   int finish(const TrainOutcome& outcome, const std::string& details);
 
  private:

@@ -1,5 +1,5 @@
 // What the trainer pulls training batches from; DeviceBatchSource adapts any loader with
-// start_epoch(e) and next() -> optional<Batch>.
+// start_epoch(e, first_batch) and next() -> optional<Batch>.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,7 +22,8 @@ inline c10::MemoryFormat channels_last_format(int64_t dim) {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  virtual void start_epoch(int64_t epoch) = 0;
+  /// Starts `epoch` at its batch `first_batch` (> 0 when a run resumes mid-epoch).
+  virtual void start_epoch(int64_t epoch, std::size_t first_batch) = 0;
   /// Fills the next batch of this epoch; false at the end of the epoch.
   virtual bool next(at::Tensor& image_NCDHW, at::Tensor& label_N1DHW) = 0;
   virtual std::size_t batches_per_epoch() const = 0;
@@ -36,7 +37,9 @@ class DeviceBatchSource final : public BatchSource {
  public:
   DeviceBatchSource(Loader& loader, c10::Device device, bool channels_last = false)
       : loader_(loader), device_(device), channels_last_(channels_last) {}
-  void start_epoch(int64_t epoch) override { loader_.start_epoch(epoch); }
+  void start_epoch(int64_t epoch, std::size_t first_batch) override {
+    loader_.start_epoch(epoch, first_batch);
+  }
   bool next(at::Tensor& image, at::Tensor& label) override {
     auto batch = loader_.next();
     if (!batch) return false;

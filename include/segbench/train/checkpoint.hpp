@@ -1,9 +1,15 @@
-// Training checkpoints: model, optimizer and loop state in one file, written atomically
-// (temp file in the same directory, then rename) so a crash never leaves a torn file.
+// Training checkpoints: the model's and the optimizer's tensors (LibTorch archives) with the
+// run's whole state (run_state.hpp) in one checksummed file (checkpoint_file.hpp), written to a
+// temporary file, fsynced and renamed. A checkpoint path names a directory (one file per
+// checkpoint, the newest K kept) or, for compatibility, one file.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include "segbench/train/run_state.hpp"
 
 namespace torch::nn {
 class Module;
@@ -14,18 +20,31 @@ class Optimizer;
 
 namespace segbench {
 
-struct CheckpointState {
-  int64_t epoch = 0;          ///< last completed epoch
-  double last_quality = 0.0;  ///< last evaluated metric (0 if none yet)
-  int64_t seed = 0;           ///< master seed of the run (resume must use the same)
+/// A --save_ckpt_path names a directory when it is one, ends in '/', or has no extension;
+/// otherwise it is the checkpoint file itself.
+bool is_checkpoint_directory(const std::filesystem::path& path);
+
+/// Writes a checkpoint: into a directory as checkpoint_file_name(next epoch, next iteration),
+/// removing all but the newest `keep` there; or over the file `path`. Returns the file written.
+/// TrainingError naming the file on any failed write; an older checkpoint stays intact.
+std::filesystem::path save_checkpoint(const std::filesystem::path& path,
+                                      const torch::nn::Module& model,
+                                      const torch::optim::Optimizer& optimizer,
+                                      const RunState& state, int keep = 2);
+
+struct LoadedCheckpoint {
+  std::filesystem::path file;
+  RunState state;
+  /// Newer checkpoints of the directory that were damaged and passed over, with the reason.
+  std::vector<std::string> skipped{};
 };
 
-void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const CheckpointState& state);
-
-/// Loads into an already-constructed model and optimizer of the same layout.
-/// Throws TrainingError naming the file on a missing, corrupt or mismatching checkpoint.
-CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
-                                torch::optim::Optimizer& optimizer);
+/// Loads a checkpoint file, or the newest valid one of a checkpoint directory (a damaged one is
+/// named in `skipped` and the one before it used), into an already-constructed model and
+/// optimizer. Nothing is parsed before its checksum holds. Throws TrainingError naming the file
+/// when none is usable, ConfigError when it is of another model (naming the tensors whose shape
+/// differs).
+LoadedCheckpoint load_checkpoint(const std::filesystem::path& file_or_directory,
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer);
 
 }  // namespace segbench

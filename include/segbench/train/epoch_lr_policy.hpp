@@ -32,6 +32,9 @@ class EpochLrPolicy final : public LearningRateSchedule {
   /// watches). More than `patience` evaluations without a loss below best·(1 − 1e-4) multiply
   /// the rate by `factor`.
   void observe(double quality, double loss) override;
+  /// The plateau's rate, best loss and count of evaluations without improvement.
+  std::vector<double> state() const override;
+  void restore(const std::vector<double>& state) override;
 
  private:
   EpochLrPolicyOptions options_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace segbench {
 
@@ -20,6 +21,11 @@ class LearningRateSchedule {
     (void)quality;
     (void)loss;
   }
+
+  /// What observe() has learnt, for a checkpoint; restore() takes it back on resume. Empty for
+  /// schedules that are a function of (epoch, step) alone.
+  virtual std::vector<double> state() const { return {}; }
+  virtual void restore(const std::vector<double>& state) { (void)state; }
 };
 
 /// The same rate throughout.

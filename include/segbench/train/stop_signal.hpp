@@ -1,5 +1,7 @@
 // SIGUSR1 (Slurm's warning before pre-emption, `--signal=B:USR1@120`) and SIGTERM ask the
-// training loop to stop cleanly after the current epoch, with a checkpoint to resume from.
+// training loop to stop cleanly at the next iteration boundary, with a checkpoint to resume
+// from; a second such signal ends the process at once (exit 128 + signal), leaving the last
+// complete checkpoint as it was.
 #pragma once
 
 #include <functional>

@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "segbench/concepts/trainer.hpp"
 #include "segbench/train/batch_source.hpp"
 #include "segbench/train/learning_rate_schedule.hpp"
+#include "segbench/train/run_state.hpp"
 
 namespace torch::nn {
 class Module;
@@ -84,6 +86,9 @@ struct TrainingLoop {
   std::function<void()> end_of_epoch;
   mllog::Logger* log = nullptr;
   std::shared_ptr<const mllog::EpochLogRules> log_rules;
+  /// Optional: waits for the device's queued work (CUDA), so that the stage timers measure
+  /// the kernels and not only their launch.
+  std::function<void()> synchronize;
 };
 
 struct TrainerOptions {
@@ -93,9 +98,20 @@ struct TrainerOptions {
   int64_t ga_steps = 1;
   int64_t samples_per_step = 1;  ///< global samples per iteration (local batch × world)
   int64_t seed = 0;
-  std::filesystem::path checkpoint_path;  ///< "" = no checkpoints
+  /// A directory (one file per checkpoint, the newest keep_checkpoints kept) or a file;
+  /// "" = no checkpoints.
+  std::filesystem::path checkpoint_path;
   int64_t checkpoint_every = 0;           ///< epochs; 0 = only at the end
-  std::filesystem::path resume_from;      ///< "" = fresh start
+  double checkpoint_every_minutes = 0.0;  ///< also at the first iteration boundary after M min
+  int keep_checkpoints = 2;
+  std::filesystem::path resume_from;  ///< a checkpoint file or directory; "" = fresh start
+  /// The run's resolved configuration and rank count, recorded in checkpoints: a resumed run
+  /// must match (resume_config_differences() lists what may change).
+  nlohmann::json run_config = nlohmann::json::object();
+  int world_size = 1;
+  /// Optimizer steps with a non-finite loss or gradient that are skipped (each logged) before
+  /// the run stops with an error; 0: the first one stops it.
+  int64_t skip_nonfinite = 0;
   /// Events logged right after run_start (train_samples, eval_samples, ...).
   std::vector<std::pair<std::string, nlohmann::json>> run_start_events;
   /// Optional data staging, run on every rank right after run_start (and its events) between
@@ -115,30 +131,49 @@ struct TrainerOptions {
   int64_t min_epochs = 0;
   std::ostream* progress = nullptr;  ///< one line per epoch / eval (stderr in drivers)
   bool is_main_rank = true;
-  /// Polled after every epoch (e.g. SIGUSR1 before a pre-emption): when any rank asks, all
-  /// ranks stop after the same epoch, write the checkpoint and log run_stop aborted.
+  /// Polled after every optimizer step (e.g. SIGUSR1 before a pre-emption): when any rank asks,
+  /// all ranks stop at the same iteration boundary, rank 0 writes the checkpoint, and the log
+  /// stays open for the resumed run (no run_stop).
   std::function<bool()> stop_requested;
+};
+
+/// Wall time per stage of the training loop, summed over the run (this rank). On CUDA the
+/// stages are timed on the host unless TrainingLoop::synchronize is set.
+struct StageSeconds {
+  double data = 0.0;     ///< waiting for the next batch (loading, host→device copy)
+  double forward = 0.0;  ///< forward and loss
+  double backward = 0.0;
+  double gradients = 0.0;  ///< gradient averaging over ranks
+  double optimizer = 0.0;
+  double evaluation = 0.0;
 };
 
 class SegmentationTrainer {
  public:
   SegmentationTrainer(TrainingLoop loop, TrainerOptions options);
   TrainOutcome fit();
+  const StageSeconds& stage_seconds() const { return stages_; }
 
  private:
-  struct EpochStats {
-    double loss = 0.0;            ///< mean over the epoch's iterations and ranks
-    double last_loss = 0.0;       ///< last batch, mean over ranks (what the HPC reference logs)
-    double last_accuracy = -1.0;  ///< last batch, mean over ranks, when the step computes it
-  };
-  EpochStats train_one_epoch(int64_t epoch);
+  enum class EpochEnd { complete, stopped };
+  EpochEnd train_one_epoch(int64_t epoch);
   EvalResult evaluate(int64_t epoch);
   void report(const std::string& line) const;
+  void resume();
+  void save(bool finished);
+  /// ConfigError when the checkpoint's file system cannot hold one more checkpoint.
+  void check_checkpoint_space() const;
+  [[noreturn]] void fail_nonfinite(int64_t epoch, int64_t iteration, const std::string& what);
 
   TrainingLoop loop_;
   TrainerOptions options_;
-  int64_t optimizer_steps_ = 0;  ///< global, across epochs (resumed from the epoch count)
-  int64_t iterations_ = 0;       ///< training batches, global across epochs (likewise)
+  RunState state_;  ///< where the run stands: what a checkpoint records
+  std::chrono::steady_clock::time_point run_start_{};
+  std::chrono::steady_clock::time_point last_save_{};
+  double elapsed_before_resume_ = 0.0;  ///< run time of the interrupted run(s)
+  std::string last_checkpoint_;
+  int64_t nonfinite_skipped_ = 0;
+  StageSeconds stages_;
 };
 
 static_assert(Trainer<SegmentationTrainer>);

@@ -74,7 +74,7 @@ TEST_CASE("a resumed run continues the interrupted run's log as one run", "[log]
   std::ostringstream echo;
   mllog::RunLog resumed = mllog::open_run_log(file, true, &echo);
   REQUIRE(resumed.notes.size() == 1);
-  CHECK_THAT(resumed.notes[0], Contains("ends after epoch 2"));
+  CHECK_THAT(resumed.notes[0], Contains("its last logged epoch is 2"));
   log_run(*resumed.logger, 3, 2);
   resumed.logger->end("run_stop", nullptr, {{"status", "success"}});
 
@@ -176,4 +176,35 @@ TEST_CASE("resuming without a log to continue starts a fresh one", "[log]") {
   mllog::RunLog again = mllog::open_run_log(cut, true, nullptr);
   REQUIRE(again.notes.size() == 1);
   CHECK_THAT(again.notes[0], Contains("cut.log.1"));
+}
+
+TEST_CASE("a run resumed from a mid-epoch checkpoint cuts the log at the recorded length",
+          "[log]") {
+  test::ScratchDir dir("log-cut-exact");
+  const fs::path file = dir / "unet3d.log";
+  std::uintmax_t checkpoint_length = 0;
+  {
+    mllog::RunLog first = mllog::open_run_log(file, false, nullptr);
+    log_run(*first.logger, 1, 1);
+    first.logger->start("epoch_start", nullptr, {{"epoch_num", 2}});
+    first.logger->event("train_loss", 0.5, {{"epoch_num", 2}});
+    checkpoint_length = first.logger->file_length().value();  // checkpoint mid epoch 2
+    first.logger->event("train_loss", 0.4, {{"epoch_num", 2}});  // logged, then killed
+  }
+  mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
+  resumed.logger->resume_at_length(checkpoint_length);
+  resumed.logger->start("run_start");  // dropped: the interrupted run's stands
+  resumed.logger->event("run_resumed", nullptr, {{"epoch_num", 1}});
+  resumed.logger->event("train_loss", 0.4, {{"epoch_num", 2}});
+  resumed.logger->end("epoch_stop", nullptr, {{"epoch_num", 2}});
+
+  const std::vector<std::string> keys = keys_of(file);
+  CHECK(count(keys, "train_loss") == 2);  // 0.5 before the checkpoint, 0.4 once, after it
+  CHECK(count(keys, "epoch_start") == 2);
+  CHECK(keys.back() == "epoch_stop");
+
+  // A log shorter than the checkpoint recorded lost lines: refused.
+  mllog::RunLog again = mllog::open_run_log(file, true, nullptr);
+  CHECK_THROWS_WITH(again.logger->resume_at_length(fs::file_size(file) + 10),
+                    Contains("lost lines"));
 }

@@ -16,6 +16,7 @@
 #include "segbench/train/lr_schedule.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
+#include "support/scratch_dir.hpp"
 #include "support/test_devices.hpp"
 
 namespace fs = std::filesystem;
@@ -29,9 +30,9 @@ namespace {
 class FixedBatches final : public BatchSource {
  public:
   explicit FixedBatches(c10::Device device) : device_(device) {}
-  void start_epoch(int64_t epoch) override {
+  void start_epoch(int64_t epoch, std::size_t first_batch) override {
     epochs_started.push_back(epoch);
-    position_ = 0;
+    position_ = static_cast<int>(first_batch);
   }
   bool next(at::Tensor& image, at::Tensor& label) override {
     if (position_ == 2) return false;
@@ -213,8 +214,10 @@ TEST_CASE("a NaN loss stops the run with a TrainingError and writes no checkpoin
     o.max_epochs = 3;
     o.checkpoint_path = fs::temp_directory_path() / "segbench-nan-ckpt.pt";
     fs::remove(o.checkpoint_path);
-    REQUIRE_THROWS_WITH(f.fit(o), Catch::Contains("non-finite training loss") &&
-                                      Catch::Contains("epoch 1 iteration 0"));
+    REQUIRE_THROWS_WITH(f.fit(o),
+                        Catch::Contains("non-finite training values at epoch 1 iteration 0") &&
+                            Catch::Contains("loss nan") &&
+                            Catch::Contains("no checkpoint was written yet"));
     CHECK_FALSE(fs::exists(o.checkpoint_path));
     CHECK(f.keys().back() == "run_stop");
     CHECK(f.mllog_text.str().find("\"status\":\"aborted\"") != std::string::npos);
@@ -253,57 +256,136 @@ TEST_CASE("before_backward tells which backward ends an accumulation", "[trainer
   }
 }
 
-TEST_CASE("a stop request ends the run after the epoch, with a checkpoint", "[trainer]") {
+TEST_CASE("--skip_nonfinite skips a non-finite step, logs it, and trains on", "[trainer]") {
+  at::set_num_threads(1);
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  int calls = 0;
+  f.loss = [&calls](const at::Tensor& logits, const at::Tensor& label) {
+    const at::Tensor l = at::cross_entropy_loss(logits, label.squeeze(1).to(at::kLong));
+    return ++calls == 2 ? l * std::numeric_limits<double>::infinity() : l;
+  };
+  TrainerOptions o;
+  o.max_epochs = 2;
+  o.skip_nonfinite = 1;
+  const TrainOutcome outcome = f.fit(o);
+  CHECK(outcome.epochs_run == 2);
+  CHECK(f.metadata_of("nonfinite_step_skipped").value("epoch_num", -1) == 1);
+  for (const auto& p : f.model->parameters()) CHECK(at::isfinite(p).all().item<bool>());
+}
+
+namespace {
+std::vector<at::Tensor> cloned(const std::vector<at::Tensor>& tensors) {
+  std::vector<at::Tensor> out;
+  for (const auto& t : tensors) out.push_back(t.detach().clone());
+  return out;
+}
+}  // namespace
+
+TEST_CASE(
+    "a stop request ends the run at the next iteration, and the resumed run is bitwise "
+    "the uninterrupted one",
+    "[trainer]") {
   for (const c10::Device& device : test_devices()) {
     INFO("on " << device);
     at::set_num_threads(1);
+    // The uninterrupted run.
+    Fixture whole(device);
+    whole.qualities = {0.1, 0.2, 0.3, 0.4};
+    TrainerOptions w;
+    w.max_epochs = 4;
+    whole.fit(w);
+    const auto expected = cloned(whole.model->parameters());
+
     Fixture f(device);
     f.qualities = {0.1, 0.2, 0.3};
     int polls = 0;
     TrainerOptions o;
-    o.max_epochs = 10;
-    o.checkpoint_path = fs::temp_directory_path() / "segbench-stop-ckpt.pt";
-    fs::remove(o.checkpoint_path);
-    o.stop_requested = [&polls] { return ++polls == 2; };  // the signal arrives during epoch 2
+    o.max_epochs = 4;
+    const test::ScratchDir dir("trainer-stop");
+    o.checkpoint_path = dir.path() / "stop.sbck";
+    // Polled after each of the 2 steps of an epoch and at its end: the 4th poll is after the
+    // first step of epoch 2, and the request stays (as a signal's flag does).
+    o.stop_requested = [&polls] { return ++polls >= 4; };
     const TrainOutcome outcome = f.fit(o);
-    CHECK(outcome.status == RunStatus::aborted);
-    CHECK(outcome.epochs_run == 2);
+    CHECK(outcome.stopped_by_signal);
+    CHECK(outcome.epochs_run == 1);
     CHECK_THAT(outcome.reason, Catch::Contains("stop requested (signal); continue with --resume " +
                                                o.checkpoint_path.string()));
-    CHECK(fs::exists(o.checkpoint_path));
+    CHECK(outcome.checkpoint == o.checkpoint_path.string());
     // The run is not over: no run_stop, so that its resumption can continue the same log.
     const std::vector<std::string> first_keys = f.keys();
     CHECK(std::count(first_keys.begin(), first_keys.end(), "run_stop") == 0);
 
-    // The resumed run marks where it picks up, and ends the run.
+    // The resumed run starts epoch 2 at its second batch, marks where it picks up, and ends.
     Fixture resumed(device);
-    resumed.qualities = {0.3, 0.4};
-    TrainerOptions r;
-    r.max_epochs = 4;
+    resumed.qualities = {0.2, 0.3, 0.4};
+    TrainerOptions r = w;
     r.resume_from = o.checkpoint_path;
     r.checkpoint_path = o.checkpoint_path;
     const TrainOutcome second = resumed.fit(r);
+    CHECK_FALSE(second.stopped_by_signal);
     CHECK(second.epochs_run == 4);
+    CHECK(resumed.batches.epochs_started == std::vector<int64_t>{2, 3, 4});
     const std::vector<std::string> keys = resumed.keys();
     const auto marker = std::find(keys.begin(), keys.end(), "run_resumed");
     REQUIRE(marker != keys.end());
     CHECK(*std::prev(marker) == "run_start");
-    CHECK(resumed.metadata_of("run_resumed").value("epoch_num", -1) == 2);
+    CHECK(resumed.metadata_of("run_resumed").value("epoch_num", -1) == 1);
+    CHECK(resumed.metadata_of("run_resumed").value("iteration_num", -1) == 3);
     CHECK(keys.back() == "run_stop");
-    // The checkpoint was read onto the model's device.
+    CHECK(resumed.evaluated_epochs == std::vector<int64_t>{2, 3, 4});
+    // The checkpoint was read onto the model's device, and training went on bitwise.
     CHECK(resumed.model->parameters().front().device() == device);
+    const auto got = resumed.model->parameters();
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(at::equal(got[i], expected[i]));
 
-    // The run is over at epoch 4: resuming it again with the same limit changes nothing (the
-    // final save used to rewrite the checkpoint as epoch 0).
+    // The run is over: resuming it again changes nothing.
     std::ifstream before_file(o.checkpoint_path, std::ios::binary);
     const std::string before((std::istreambuf_iterator<char>(before_file)), {});
     Fixture again(device);
-    CHECK_THROWS_WITH(again.fit(r), Catch::Contains("is from epoch 4 and this run stops after "
-                                                    "epoch 4: nothing left to train"));
+    CHECK_THROWS_WITH(again.fit(r), Catch::Contains("is of a run that finished: nothing left to "
+                                                    "train, nothing changed"));
     std::ifstream after_file(o.checkpoint_path, std::ios::binary);
     const std::string after((std::istreambuf_iterator<char>(after_file)), {});
     CHECK(before == after);
-    fs::remove(o.checkpoint_path);
+  }
+}
+
+TEST_CASE("a checkpoint of another seed, rank count or configuration is refused", "[trainer]") {
+  at::set_num_threads(1);
+  const test::ScratchDir dir("trainer-mismatch");
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  TrainerOptions o;
+  o.max_epochs = 1;
+  o.seed = 5;
+  o.run_config = {{"batch_size", 2}, {"epochs", 1}};
+  o.checkpoint_path = dir.path() / "ckpts/";
+  o.checkpoint_every = 1;
+  o.stop_requested = [] { return true; };
+  f.fit(o);
+  TrainerOptions r = o;
+  r.max_epochs = 3;
+  r.resume_from = o.checkpoint_path;
+  r.stop_requested = nullptr;
+  {
+    Fixture g;
+    TrainerOptions seed = r;
+    seed.seed = 6;
+    CHECK_THROWS_WITH(g.fit(seed), Catch::Contains("seed 5, this run has seed 6"));
+  }
+  {
+    Fixture g;
+    TrainerOptions ranks = r;
+    ranks.world_size = 2;
+    CHECK_THROWS_WITH(g.fit(ranks), Catch::Contains("on 1 ranks, this run has 2"));
+  }
+  {
+    Fixture g;
+    TrainerOptions config = r;
+    config.run_config["batch_size"] = 4;
+    CHECK_THROWS_WITH(g.fit(config), Catch::Contains("another configuration: batch_size 2 → 4"));
   }
 }
 
@@ -315,7 +397,8 @@ TEST_CASE("a stop request without a checkpoint path says that nothing was saved"
   o.max_epochs = 10;
   o.stop_requested = [] { return true; };
   const TrainOutcome outcome = f.fit(o);
-  CHECK(outcome.epochs_run == 1);
+  CHECK(outcome.epochs_run == 0);  // stopped after the first step
+  CHECK(outcome.stopped_by_signal);
   CHECK(outcome.reason == "stop requested (signal); nothing saved: no checkpoint path");
 }
 

@@ -21,6 +21,9 @@ struct BratsConfig {
   std::filesystem::path save_ckpt_path;
   std::filesystem::path load_ckpt_path;
   int64_t checkpoint_every = 0;
+  int keep_checkpoints = 2;             ///< in a checkpoint directory
+  double checkpoint_every_minutes = 0;  ///< also at an iteration boundary every M min
+  int64_t skip_nonfinite = 0;           ///< non-finite steps skipped before the run stops
   int64_t nfolds = 5;
   int64_t fold = 0;
 

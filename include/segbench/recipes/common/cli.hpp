@@ -59,8 +59,9 @@ void add_precision_options(CLI::App& app, Config& c) {
   app.add_flag("--tf32", c.tf32, "TF32 in cuBLAS and cuDNN for fp32 work (CUDA)");
 }
 
-/// --device, --dist, --dist_timeout, --grad_sync, --seed, --threads and --dry-run, shared by every
-/// driver, and the precision options when the configuration has them.
+/// --device, --dist, --dist_timeout, --grad_sync, --seed, --threads, --dry-run and the
+/// checkpoint/fault options (--keep_checkpoints, --checkpoint_every_minutes, --skip_nonfinite),
+/// shared by every driver, and the precision options when the configuration has them.
 template <class Config>
 void add_runtime_options(CLI::App& app, Config& c) {
   app.add_option("--device", c.device,
@@ -80,6 +81,19 @@ void add_runtime_options(CLI::App& app, Config& c) {
   app.add_flag("--dry-run,--dry_run", c.dry_run,
                "print the resolved configuration and parameter count, then exit");
   if constexpr (requires { c.channels_last; }) add_precision_options(app, c);
+  app.add_option("--keep_checkpoints", c.keep_checkpoints,
+                 "checkpoints kept when --save_ckpt_path is a directory (the newest K)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--checkpoint_every_minutes", c.checkpoint_every_minutes,
+                 "also checkpoint at the first iteration boundary after M minutes (0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--skip_nonfinite", c.skip_nonfinite,
+                 "optimizer steps with a non-finite loss or gradient to skip (each logged) "
+                 "before the run stops with an error")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
 
 /// The MLPerf submission_* flags (org, platform, status, division).

@@ -33,6 +33,9 @@ TrainingPlan recipe_plan(const Config& c, DataParallelRun& run) {
   plan.options.checkpoint_path = c.save_ckpt_path;
   plan.options.checkpoint_every = c.checkpoint_every;
   plan.options.resume_from = c.load_ckpt_path;
+  plan.options.keep_checkpoints = c.keep_checkpoints;
+  plan.options.checkpoint_every_minutes = c.checkpoint_every_minutes;
+  plan.options.skip_nonfinite = c.skip_nonfinite;
   return plan;
 }
 

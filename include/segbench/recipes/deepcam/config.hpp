@@ -25,8 +25,11 @@ struct DeepcamConfig {
   std::string run_tag = "deepcam";
   std::filesystem::path save_ckpt_path;
   std::filesystem::path load_ckpt_path;
-  int64_t checkpoint_every = 0;        ///< epochs (0 = only at the end); --save_frequency
-  std::string model_prefix = "model";  ///< accepted (the reference's checkpoint file prefix)
+  int64_t checkpoint_every = 0;         ///< epochs (0 = only at the end); --save_frequency
+  int keep_checkpoints = 2;             ///< in a checkpoint directory
+  double checkpoint_every_minutes = 0;  ///< also at an iteration boundary every M min
+  int64_t skip_nonfinite = 0;           ///< non-finite steps skipped before the run stops
+  std::string model_prefix = "model";   ///< accepted (the reference's checkpoint file prefix)
   /// Iterations between train_loss / train_accuracy / learning_rate events (0: only at the end
   /// of each epoch; the reference also logs at every epoch's end when N > 0).
   int64_t logging_frequency = 0;

@@ -21,6 +21,9 @@ struct Unet3dConfig {
   std::filesystem::path save_ckpt_path;  ///< written atomically at the end (and every N epochs)
   std::filesystem::path load_ckpt_path;  ///< --resume: continue from this checkpoint
   int64_t checkpoint_every = 0;          ///< epochs between checkpoints (0 = only at the end)
+  int keep_checkpoints = 2;              ///< in a checkpoint directory
+  double checkpoint_every_minutes = 0;   ///< also at an iteration boundary every M min
+  int64_t skip_nonfinite = 0;            ///< non-finite steps skipped before the run stops
 
   // Model (fidelity §1.3); `filters` sets width and depth.
   std::vector<int64_t> filters{32, 64, 128, 256, 320};
