@@ -17,6 +17,7 @@ Sample load_brats_case(const fs::path& dir, const std::string& case_id, std::int
   Sample sample{read_npy_tensor(image_path), read_npy_tensor(label_path), case_id};
   const at::Tensor& image = sample.image;
   const at::Tensor& label = sample.label;
+  require_finite(image, image_path, "the image");
   SEGBENCH_CHECK(image.scalar_type() == at::kFloat, DataError,
                  "{}: image has dtype {}, expected float32", image_path.string(),
                  numpy_dtype_name(image.scalar_type()));

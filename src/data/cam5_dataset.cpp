@@ -1,5 +1,7 @@
 #include "segbench/data/cam5_dataset.hpp"
 
+#include "segbench/data/npy_tensor.hpp"
+
 #include <ATen/ops/empty.h>
 #include <fmt/format.h>
 
@@ -192,8 +194,10 @@ Sample Cam5Hdf5Dataset::get(std::size_t i) const {
   const io::H5Array<float> data = reader.read_float32("climate/data");
   const io::H5Array<std::int64_t> labels = reader.read_int64("climate/labels_0");
   const Source source{path, "dataset climate/data", path, "dataset climate/labels_0"};
-  return assemble(source, data.shape, data.values.data(), labels.shape, labels.values.data(),
-                  scaling_, case_id(i));
+  Sample sample = assemble(source, data.shape, data.values.data(), labels.shape,
+                           labels.values.data(), scaling_, case_id(i));
+  require_finite(sample.image, path, "dataset climate/data");
+  return sample;
 }
 
 Cam5NpyDataset::Cam5NpyDataset(std::vector<fs::path> data_files, const fs::path& stats_path,
@@ -226,8 +230,10 @@ Sample Cam5NpyDataset::get(std::size_t i) const {
   const io::NpyArray labels = io::read_npy(label_path);
   const std::vector<std::int64_t> label_values = npy_labels(labels, label_path);
   const Source source{path, "data", label_path, "labels"};
-  return assemble(source, data.shape, data.data<float>(), labels.shape, label_values.data(),
-                  scaling_, case_id(i));
+  Sample sample = assemble(source, data.shape, data.data<float>(), labels.shape,
+                           label_values.data(), scaling_, case_id(i));
+  require_finite(sample.image, path, "the data");
+  return sample;
 }
 
 }  // namespace segbench

@@ -26,6 +26,7 @@ void check_volume(const at::Tensor& tensor, at::ScalarType expected_dtype, const
 Sample load_kits19_case(const CaseFiles& files) {
   Sample sample{read_npy_tensor(files.image), read_npy_tensor(files.label), files.case_id};
   check_volume(sample.image, at::kFloat, "image", files, files.image);
+  require_finite(sample.image, files.image, "the image");
   check_volume(sample.label, at::kByte, "label", files, files.label);
   SEGBENCH_CHECK(sample.image.sizes() == sample.label.sizes(), DataError,
                  "{}: image {} has shape [{}] but label {} has shape [{}]", files.case_id,

@@ -2,8 +2,10 @@
 
 #include "segbench/error.hpp"
 
+#include <ATen/ATen.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <memory>
@@ -131,6 +133,20 @@ std::string numpy_dtype_name(at::ScalarType type) {
     default:
       return c10::toString(type);
   }
+}
+
+void require_finite(const at::Tensor& tensor, const std::filesystem::path& file,
+                    std::string_view what) {
+  if (!at::isFloatingType(tensor.scalar_type())) return;
+  const at::Tensor finite = at::isfinite(tensor);
+  if (finite.all().item<bool>()) return;
+  const int64_t nan = at::isnan(tensor).sum().item<int64_t>();
+  const int64_t bad = finite.numel() - finite.sum().item<int64_t>();
+  const int64_t first = at::logical_not(finite).reshape(-1).nonzero()[0][0].item<int64_t>();
+  throw DataError(
+      fmt::format("{}: {} holds {} NaN and {} infinite values (the first at flat "
+                  "index {}); fix or remove the file",
+                  file.string(), what, nan, bad - nan, first));
 }
 
 }  // namespace segbench

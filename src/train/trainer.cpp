@@ -482,7 +482,9 @@ TrainOutcome SegmentationTrainer::fit() {
   } else {
     log.end(key::kRunStop, nullptr,
             {{"status", outcome.status == RunStatus::success ? "success" : "aborted"}});
-    save(true);
+    // The epoch budget running out leaves the run resumable with a higher limit; the target,
+    // an abort rule or early stopping end it.
+    save(/*finished=*/outcome.reason != "max epochs reached");
   }
   outcome.checkpoint = last_checkpoint_;
   const StageSeconds& t = stages_;

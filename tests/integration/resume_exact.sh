@@ -58,7 +58,8 @@ evals() { grep -o '"key":"eval_accuracy","value":[^,]*' "$1" | paste -sd' '; }
 same_as_reference() {
   "$DATA_TOOL" checkpoint-info "$WORK/ref/ckpt" "$2" > "$WORK/$1.info" ||
     { cat "$WORK/$1.info" >&2; fail "$1: the resumed run's tensors differ from the uninterrupted run's"; }
-  grep -q "(the run finished)" "$WORK/$1.info" || fail "$1: the last checkpoint is not the end of the run"
+  [ "$(grep -c "resumes at   epoch 5 iteration 0" "$WORK/$1.info")" -eq 2 ] ||
+    fail "$1: the last checkpoints are not both of the end of the run"
   [ "$(evals "$3")" = "$(evals "$WORK/ref/log/$LOG_NAME")" ] ||
     fail "$1: logged evaluations differ: $(evals "$3") vs $(evals "$WORK/ref/log/$LOG_NAME")"
   echo "   $1: bitwise equal to the uninterrupted run"

@@ -75,7 +75,7 @@ status=0
 status=0
 "${smoke[@]}" --epochs 2 --resume "$WORK/resume/ckpt.pt" > /dev/null 2> "$WORK/r2.err" || status=$?
 [ $status -eq 1 ] || { cat "$WORK/r2.err" >&2; fail "resumed run exited $status, expected 1"; }
-expect_in "resumed from $WORK/resume/ckpt.pt after epoch 1" "$WORK/r2.err"
+expect_in "resumed from $WORK/resume/ckpt.pt at epoch 2 iteration 0" "$WORK/r2.err"
 expect_in "epoch    2/2" "$WORK/r2.err"
 grep -q "epoch    1/2" "$WORK/r2.err" && fail "resumed run repeated epoch 1"
 status=0
@@ -84,7 +84,7 @@ status=0
 [ $status -eq 2 ] || fail "resume with another seed exited $status, expected 2"
 expect_in "seed 5" "$WORK/r3.err"
 
-echo "== SIGUSR1 (pre-emption warning): stop after the epoch with a checkpoint"
+echo "== SIGUSR1 (pre-emption warning): stop at the next iteration with a checkpoint, exit 75"
 "${smoke[@]}" --epochs 200 --save_ckpt_path "$WORK/usr1/ckpt.pt" > /dev/null 2> "$WORK/usr1.err" &
 pid=$!
 sleep 6
@@ -95,7 +95,7 @@ status=0
 wait "$pid" || status=$?
 pkill -P "$guard" 2> /dev/null || true
 kill "$guard" 2> /dev/null || true
-[ $status -eq 1 ] || { cat "$WORK/usr1.err" >&2; fail "SIGUSR1 run exited $status, expected 1"; }
+[ $status -eq 75 ] || { cat "$WORK/usr1.err" >&2; fail "SIGUSR1 run exited $status, expected 75"; }
 expect_in "stop requested (signal); continue with --resume" "$WORK/usr1.err"
 [ -s "$WORK/usr1/ckpt.pt" ] || fail "no checkpoint after SIGUSR1"
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace segbench {
 
@@ -20,6 +21,11 @@ std::string numpy_dtype_name(at::ScalarType type);
 
 /// read_npy + to_tensor; errors name the file.
 at::Tensor read_npy_tensor(const std::filesystem::path& path);
+
+/// DataError naming `file` and `what` when a floating tensor holds NaN or infinite values (a
+/// training or validation volume with them would turn the loss or the quality into NaN).
+void require_finite(const at::Tensor& tensor, const std::filesystem::path& file,
+                    std::string_view what);
 
 /// Writes a CPU copy of `tensor` in C order. Throws DataError naming the file for dtypes
 /// that .npy cannot hold here (float16, bfloat16, complex, ...).

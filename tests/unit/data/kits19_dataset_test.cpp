@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 
 #include <array>
+#include <limits>
 #include <thread>
 
 using namespace segbench;
@@ -135,4 +136,17 @@ TEST_CASE("Kits19Dataset: wrong dtype, rank or mismatched shapes name the files"
 
   const CaseFiles missing{"case_00015", dir / "nope_x.npy", dir / "nope_y.npy"};
   REQUIRE_THROWS_WITH(Kits19Dataset({missing}).get(0), Catch::Contains("nope_x.npy"));
+}
+
+TEST_CASE("Kits19Dataset: a NaN or infinity in an image is an error naming the file", "[data]") {
+  test::ScratchDir dir("datasetnan");
+  const auto label = at::zeros({1, 3, 4, 5}, at::kByte);
+  at::Tensor image = at::zeros({1, 3, 4, 5});
+  image.view(-1)[7] = std::numeric_limits<float>::quiet_NaN();
+  image.view(-1)[9] = std::numeric_limits<float>::infinity();
+  const CaseFiles bad = write_case(dir, "case_00021", image, label);
+  REQUIRE_THROWS_WITH(Kits19Dataset({bad}).get(0),
+                      Catch::Contains(bad.image.string()) &&
+                          Catch::Contains("holds 1 NaN and 1 infinite values") &&
+                          Catch::Contains("flat index 7"));
 }

@@ -188,7 +188,7 @@ TEST_CASE("a run resumed from a mid-epoch checkpoint cuts the log at the recorde
     log_run(*first.logger, 1, 1);
     first.logger->start("epoch_start", nullptr, {{"epoch_num", 2}});
     first.logger->event("train_loss", 0.5, {{"epoch_num", 2}});
-    checkpoint_length = first.logger->file_length().value();  // checkpoint mid epoch 2
+    checkpoint_length = first.logger->file_length().value();     // checkpoint mid epoch 2
     first.logger->event("train_loss", 0.4, {{"epoch_num", 2}});  // logged, then killed
   }
   mllog::RunLog resumed = mllog::open_run_log(file, true, nullptr);
