@@ -59,7 +59,8 @@ rec=$FAKE_SLURM_RECORD
 printf '%s\n' "$@" >"$rec/srun.args"
 while [ $# -gt 0 ] && [[ $1 == -* ]]; do shift; done
 if [ -n "${FAKE_SRUN_HOLD:-}" ]; then
-  trap 'echo USR1 >>"$rec/srun.signals"; exit 138' USR1
+  # As segbench does: stop at the next iteration, checkpoint, exit 75 ("resume me").
+  trap 'echo USR1 >>"$rec/srun.signals"; exit 75' USR1
   echo "$PPID" >"$rec/srun.holding"
   for ((i = 0; i < 300; i++)); do sleep 0.1; done
   exit 1
@@ -199,7 +200,7 @@ if run_job DRIVER=x SLURM_JOB_ID= "$SLURM_DIR/segbench.sbatch" >"$WORK/err3.out"
 fi
 expect_in "submit this script with sbatch" "$WORK/err3.out"
 
-echo "== USR1 before the time limit: forwarded to the step, job requeued"
+echo "== USR1 before the time limit: forwarded to the step; its exit 75 requeues the job"
 for script in "$SLURM_DIR"/*.sbatch; do
   for line in "#SBATCH --signal=B:USR1@120" "#SBATCH --requeue" "#SBATCH --open-mode=append" \
     "#SBATCH --gpus-per-task=1" "#SBATCH --ntasks-per-node="; do
@@ -222,9 +223,9 @@ usr1_job() { # $1: job id, then VAR=value words
   # As Slurm does with --signal=B:USR1: signal the batch shell only, never the step.
   kill -USR1 "$(<"$FAKE_SLURM_RECORD/srun.holding")"
   wait "$pid" || status=$?
-  [ "$status" -eq 138 ] || { cat "$WORK/usr1.out" >&2; fail "expected srun's status 138, found $status"; }
+  [ "$status" -eq 75 ] || { cat "$WORK/usr1.out" >&2; fail "expected srun's status 75, found $status"; }
   expect_in USR1 "$FAKE_SLURM_RECORD/srun.signals"
-  expect_in "srun exited with status 138" "$WORK/usr1.out"
+  expect_in "srun exited with status 75" "$WORK/usr1.out"
 }
 usr1_job 4244
 expect_in "requeue 4244" "$FAKE_SLURM_RECORD/scontrol.log"
