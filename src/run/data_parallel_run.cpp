@@ -68,10 +68,17 @@ DataParallelRun::DataParallelRun(std::string name, RunOptions options, nlohmann:
       .bf16_autocast = options_.amp == "bf16" || (options_.amp == "auto" && device_.is_cuda()),
       .channels_last = options_.channels_last};
   if (device_.is_cuda()) {
-    // Fixed input shapes: let cuDNN pick the fastest algorithms once per shape.
-    at::globalContext().setBenchmarkCuDNN(true);
+    // Fixed input shapes: let cuDNN pick the fastest algorithms once per shape, unless the run
+    // asks for run-to-run identical results (cuDNN's benchmark may pick other algorithms).
+    at::globalContext().setBenchmarkCuDNN(!options_.deterministic);
     at::globalContext().setAllowTF32CuBLAS(options_.tf32);
     at::globalContext().setAllowTF32CuDNN(options_.tf32);
+  }
+  if (options_.deterministic && device_.is_cuda()) {
+    // cuBLAS is deterministic only with a fixed workspace (read when the handle is created).
+    ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+    at::globalContext().setDeterministicCuDNN(true);
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   }
   if (!options_.checkpoint_path.empty() && !options_.dry_run && env_.rank == 0) {
     check_checkpoint_writable(options_.checkpoint_path);
@@ -100,10 +107,13 @@ int DataParallelRun::print_dry_run(
              env_.world_size, resolve_backend(dist, env_), env_.rank, env_.local_rank);
   fmt::print("launcher: {}\ndevice: {}\nseed: {}\nplatform: {}\n", env_.describe(), device_.str(),
              seed_, platform());
-  fmt::print("precision: {}{}\n", precision_.describe(),
+  fmt::print("precision: {}{}{}\n", precision_.describe(),
              !device_.is_cuda() ? ""
-             : options_.tf32    ? "; TF32 in cuBLAS/cuDNN; cuDNN benchmark"
-                                : "; no TF32; cuDNN benchmark");
+             : options_.tf32    ? "; TF32 in cuBLAS/cuDNN"
+                                : "; no TF32",
+             !device_.is_cuda()       ? ""
+             : options_.deterministic ? "; deterministic algorithms, no cuDNN benchmark"
+                                      : "; cuDNN benchmark");
   for (const auto& [name, value] : facts) fmt::print("{}: {}\n", name, value);
   return 0;
 }

@@ -50,6 +50,10 @@ struct RunOptions {
   std::string amp = "fp32";
   bool channels_last = false;  ///< channels-last batches and convolution weights
   bool tf32 = false;           ///< TF32 in cuBLAS and cuDNN for fp32 work (CUDA; off: strict fp32)
+  /// Deterministic algorithms only (CUDA: cuDNN deterministic, no cuDNN benchmark, a fixed
+  /// cuBLAS workspace; an operation without a deterministic kernel is an error). The CPU path
+  /// is deterministic already.
+  bool deterministic = false;
   /// Where rank 0 saves checkpoints ("" = none): its directory is created and checked writable
   /// at start-up, not at the first save.
   std::filesystem::path checkpoint_path{};

@@ -25,6 +25,7 @@
 #include "segbench/dist/gradient_sync.hpp"
 #include "segbench/error.hpp"
 #include "segbench/train/autocast_scope.hpp"
+#include "segbench/train/memory_check.hpp"
 #include "segbench/train/precision.hpp"
 #include "segbench/train/sharded_evaluation.hpp"
 #include "segbench/train/trainer.hpp"
@@ -102,6 +103,14 @@ train(M& model, const TrainSet& train_set, const ValidationSet& validation_set, 
   }
   const BatchingOptions& batching = plan.batching;
   const auto seed = static_cast<std::uint64_t>(plan.options.seed);
+  if (train_set.size() > 0) {
+    // One transformed sample's size, times the batch: refused at once if even that cannot fit.
+    Rng probe_rng(seed);
+    Sample probe = train_set.get(0);
+    if (batching.transform) probe = batching.transform(std::move(probe), probe_rng);
+    check_batch_fits(probe.image.nbytes() + probe.label.nbytes(), batching.batch_size,
+                     available_host_memory());
+  }
   PrefetchLoader<TrainSet> loader(
       train_set,
       EpochSampler(train_set.size(), seed, ctx.rank(), ctx.world_size(), batching.shuffle,

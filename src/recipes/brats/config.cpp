@@ -303,6 +303,7 @@ nlohmann::json to_json(const BratsConfig& c) {
           {"amp", c.amp},
           {"channels_last", c.channels_last},
           {"tf32", c.tf32},
+          {"deterministic", c.deterministic},
           {"oversampling", c.oversampling},
           {"augment", c.augment},
           {"num_workers", c.num_workers},

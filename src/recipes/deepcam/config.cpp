@@ -573,6 +573,7 @@ nlohmann::json to_json(const DeepcamConfig& c) {
           {"amp", c.amp},
           {"channels_last", c.channels_last},
           {"tf32", c.tf32},
+          {"deterministic", c.deterministic},
           {"dist", c.dist},
           {"wireup_method", c.wireup_method},
           {"dist_timeout", c.dist_timeout},

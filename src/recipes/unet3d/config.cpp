@@ -198,7 +198,7 @@ void add_reference_only_flags(CLI::App& app, ReferenceOnlyFlags& r) {
   app.add_flag("--include_background", r.include_background, "refused (not implemented)")
       ->group(group);
   app.add_flag("--cudnn_benchmark", r.cudnn_benchmark, "ignored")->group(group);
-  app.add_flag("--cudnn_deterministic", r.cudnn_deterministic, "ignored")->group(group);
+  app.add_flag("--cudnn_deterministic", r.cudnn_deterministic, "= --deterministic")->group(group);
 }
 
 void map_reference_only_flags(const CLI::App& app, const ReferenceOnlyFlags& r, Unet3dConfig& c) {
@@ -229,10 +229,13 @@ void map_reference_only_flags(const CLI::App& app, const ReferenceOnlyFlags& r, 
     c.notes.push_back("--benchmark ignored: the epoch lines and the summary report throughput");
   }
   if (r.verbose) c.notes.push_back("--verbose ignored");
-  if (r.cudnn_benchmark || r.cudnn_deterministic) {
+  if (r.cudnn_benchmark) {
     c.notes.push_back(
-        "--cudnn_benchmark/--cudnn_deterministic ignored: cuDNN benchmark mode is always on with "
-        "CUDA");
+        "--cudnn_benchmark ignored: cuDNN benchmark mode is on with CUDA unless --deterministic");
+  }
+  if (r.cudnn_deterministic) {
+    c.deterministic = true;
+    c.notes.push_back("--cudnn_deterministic: taken as --deterministic");
   }
 }
 
@@ -338,6 +341,7 @@ nlohmann::json to_json(const Unet3dConfig& c) {
           {"amp", c.amp},
           {"channels_last", c.channels_last},
           {"tf32", c.tf32},
+          {"deterministic", c.deterministic},
           {"dist", c.dist},
           {"dist_timeout", c.dist_timeout},
           {"grad_sync", c.grad_sync},

@@ -57,6 +57,7 @@ struct BratsConfig {
   std::string amp = "auto";  ///< auto (bf16 on CUDA, fp32 on CPU) | bf16 | fp32
   bool channels_last = false;
   bool tf32 = false;
+  bool deterministic = false;  ///< --deterministic (CUDA)
 
   // Data pipeline (fidelity §3.4).
   double oversampling = 0.33;

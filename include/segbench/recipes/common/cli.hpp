@@ -81,6 +81,11 @@ void add_runtime_options(CLI::App& app, Config& c) {
   app.add_flag("--dry-run,--dry_run", c.dry_run,
                "print the resolved configuration and parameter count, then exit");
   if constexpr (requires { c.channels_last; }) add_precision_options(app, c);
+  if constexpr (requires { c.deterministic; }) {
+    app.add_flag("--deterministic", c.deterministic,
+                 "CUDA: deterministic cuDNN/cuBLAS kernels only, no cuDNN benchmark (slower; "
+                 "the CPU path is deterministic already)");
+  }
   app.add_option("--keep_checkpoints", c.keep_checkpoints,
                  "checkpoints kept when --save_ckpt_path is a directory (the newest K)")
       ->check(CLI::PositiveNumber)

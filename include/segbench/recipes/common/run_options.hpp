@@ -21,6 +21,7 @@ RunOptions run_options(const Config& c) {
   if constexpr (requires { c.amp; }) o.amp = c.amp;
   if constexpr (requires { c.channels_last; }) o.channels_last = c.channels_last;
   if constexpr (requires { c.tf32; }) o.tf32 = c.tf32;
+  if constexpr (requires { c.deterministic; }) o.deterministic = c.deterministic;
   if constexpr (requires { c.save_ckpt_path; }) o.checkpoint_path = c.save_ckpt_path;
   return o;
 }

@@ -69,6 +69,7 @@ struct DeepcamConfig {
   std::string amp = "fp32";     ///< bf16 | fp32 | auto (bf16 on CUDA); not yet measured on a GPU
   bool channels_last = false;
   bool tf32 = false;
+  bool deterministic = false;  ///< --deterministic (CUDA)
   std::string dist = "auto";
   int64_t dist_timeout = 60;
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)

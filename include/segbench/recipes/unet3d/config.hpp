@@ -63,6 +63,7 @@ struct Unet3dConfig {
   std::string amp = "fp32";     ///< bf16 | fp32 | auto (bf16 on CUDA); not yet measured on a GPU
   bool channels_last = false;
   bool tf32 = false;
+  bool deterministic = false;  ///< --deterministic (CUDA)
   std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
   int64_t dist_timeout = 60;  ///< seconds: a dead or missing rank fails the others within it
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
