@@ -1,9 +1,13 @@
 // segbench-data subcommands for BraTS (MSD Task01): brats-synth, brats-preprocess.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
 
 #include "data_command.hpp"
+#include "segbench/error.hpp"
 #include "segbench/prep/brats_preprocess.hpp"
 #include "segbench/prep/brats_synthetic.hpp"
 #include "segbench/prep/dataset_verification.hpp"
@@ -76,25 +80,39 @@ DataCommand add_preprocess(CLI::App& app) {
 
 DataCommand add_verify(CLI::App& app) {
   struct Args {
-    fs::path task_dir;
+    fs::path task_dir, results_dir;
     bool fast = false;
     int jobs = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "brats-verify",
-      "Check an MSD Task01 directory: dataset.json against the files, 4 modalities, shapes, "
-      "NaN/Inf, label values; every problem is reported");
-  cmd->add_option("--data_dir", args->task_dir, "The Task01_BrainTumour directory (dataset.json)")
-      ->required();
+      "Check an MSD Task01 directory (dataset.json against the files, 4 modalities, shapes, "
+      "NaN/Inf, label values) and/or a brats-preprocess output; every problem is reported");
+  auto* task = cmd->add_option("--data_dir", args->task_dir,
+                               "The Task01_BrainTumour directory (dataset.json)");
+  auto* results = cmd->add_option("--results_dir", args->results_dir,
+                                  "A brats-preprocess output (config.json, BRATS_XXX_{x,y}.npy)");
   cmd->add_flag("--fast", args->fast,
                 "Headers and counts only (no values): the drivers' start-up check");
   add_jobs_option(cmd, args->jobs);
-  return {cmd, [args] {
+  return {cmd, [args, task, results] {
+            SEGBENCH_CHECK(task->count() + results->count() > 0, ConfigError,
+                           "brats-verify: give --data_dir, --results_dir or both");
             const DatasetCheckOptions check{args->fast ? VerifyDepth::headers : VerifyDepth::full,
                                             args->jobs};
-            return report_problems(verify_brats(args->task_dir, check).problems,
-                                   args->task_dir.string());
+            std::vector<std::string> problems;
+            std::vector<std::string> what;
+            if (task->count() > 0) {
+              problems = verify_brats(args->task_dir, check).problems;
+              what.push_back(args->task_dir.string());
+            }
+            if (results->count() > 0) {
+              for (auto& p : verify_brats_preprocessed(args->results_dir, check).problems)
+                problems.push_back(std::move(p));
+              what.push_back(args->results_dir.string());
+            }
+            return report_problems(problems, fmt::format("{}", fmt::join(what, " and ")));
           }};
 }
 

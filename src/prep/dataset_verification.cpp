@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -404,7 +405,7 @@ VerifyReport verify_cam5(const fs::path& data_dir, const DatasetCheckOptions& op
   }
   const bool real = common.size() == 3 && common[0] == kCam5RealHeight &&
                     common[1] == kCam5RealWidth && common[2] == cam5_channel_count;
-  if (real) {
+  if (real && options.real_counts) {
     if (counts["train"] != kCam5RealTrainFiles)
       report.problems.push_back(fmt::format("{}: {} files, the real CAM5 split has {}",
                                             (data_dir / "train").string(), counts["train"],
@@ -487,6 +488,81 @@ VerifyReport verify_brats(const fs::path& task_dir, const DatasetCheckOptions& o
     const io::NiftiVolume seg = io::read_nifti(label_path);
     if (auto bad = bad_labels(seg.data.data(), seg.data.size(), labels))
       problems.push_back(fmt::format("{}: {}", label_path.string(), *bad));
+  });
+  return report;
+}
+
+VerifyReport verify_brats_preprocessed(const fs::path& results_dir,
+                                       const DatasetCheckOptions& options) {
+  VerifyReport report;
+  const fs::path config_path = results_dir / "config.json";
+  std::size_t channels = 0, n_class = 0, ph = 0, pw = 0;
+  try {
+    std::ifstream in(config_path);
+    SEGBENCH_CHECK(in.is_open(), DataError, "{}: missing (written by brats-preprocess)",
+                   config_path.string());
+    const nlohmann::json config = nlohmann::json::parse(in);
+    channels = config.at("in_channels").get<std::size_t>();
+    n_class = config.at("n_class").get<std::size_t>();
+    ph = config.at("patch_size").at(0).get<std::size_t>();
+    pw = config.at("patch_size").at(1).get<std::size_t>();
+  } catch (const Error& e) {
+    report.problems.push_back(e.what());
+  } catch (const nlohmann::json::exception& e) {
+    report.problems.push_back(fmt::format("{}: {}", config_path.string(), e.what()));
+  }
+  if (!fs::is_directory(results_dir)) return report;
+  std::set<std::string> cases;
+  for (const std::string& name : sorted_entries(results_dir, [](const fs::directory_entry& e) {
+         const std::string n = e.path().filename().string();
+         return n.ends_with("_x.npy") || n.ends_with("_y.npy");
+       }))
+    cases.insert(name.substr(0, name.size() - 6));
+  if (cases.empty()) {
+    report.problems.push_back(
+        fmt::format("{}: no BRATS_XXX_x.npy / _y.npy files", results_dir.string()));
+    return report;
+  }
+  std::set<long long> labels;
+  for (std::size_t v = 0; v < n_class; ++v) labels.insert(static_cast<long long>(v));
+  const std::vector<std::string> names(cases.begin(), cases.end());
+  check_each(names.size(), options.jobs, report, [&](std::size_t k, Problems& problems) {
+    const fs::path x_path = results_dir / (names[k] + "_x.npy");
+    const fs::path y_path = results_dir / (names[k] + "_y.npy");
+    for (const fs::path& p : {x_path, y_path}) {
+      if (!fs::is_regular_file(p))
+        problems.push_back(fmt::format("{}: missing (its partner exists)", p.string()));
+    }
+    if (!problems.empty()) return;
+    const NpyHeader x = read_npy_header(x_path);
+    const NpyHeader y = read_npy_header(y_path);
+    if (x.descr != "<f4")
+      problems.push_back(
+          fmt::format("{}: dtype {}, expected float32 (<f4)", x_path.string(), x.descr));
+    if (y.descr != "|u1")
+      problems.push_back(
+          fmt::format("{}: dtype {}, expected uint8 (|u1)", y_path.string(), y.descr));
+    const bool x_ok = x.shape.size() == 4 && (channels == 0 || x.shape[0] == channels) &&
+                      (ph == 0 || (x.shape[2] == ph && x.shape[3] == pw));
+    if (!x_ok)
+      problems.push_back(fmt::format("{}: shape {}, expected ({}, D, {}, {}) from config.json",
+                                     x_path.string(), shape_text(x.shape), channels, ph, pw));
+    if (y.shape.size() != 4 || y.shape[0] != 1 || x.shape.size() != 4 ||
+        !std::equal(y.shape.begin() + 1, y.shape.end(), x.shape.begin() + 1))
+      problems.push_back(fmt::format("{}: shape {}, expected (1, D, H, W) of the image's {}",
+                                     y_path.string(), shape_text(y.shape), shape_text(x.shape)));
+    for (const auto* h : {&x, &y}) {
+      if (!h->complete)
+        problems.push_back(fmt::format("{}: file size does not match its header (truncated?)",
+                                       (h == &x ? x_path : y_path).string()));
+    }
+    if (options.depth != VerifyDepth::full || !problems.empty()) return;
+    const io::NpyArray image = io::read_npy(x_path);
+    if (const auto bad = find_non_finite({image.data<float>(), image.numel()}); bad.any())
+      problems.push_back(fmt::format("{}: {}", x_path.string(), describe_non_finite(bad)));
+    const io::NpyArray label = io::read_npy(y_path);
+    if (auto bad = bad_labels(label.data<std::uint8_t>(), label.numel(), labels))
+      problems.push_back(fmt::format("{}: {}", y_path.string(), *bad));
   });
   return report;
 }

@@ -18,6 +18,8 @@ enum class VerifyDepth { headers, full };
 struct DatasetCheckOptions {
   VerifyDepth depth = VerifyDepth::full;
   int jobs = 1;  ///< files checked at a time (0: every core); the report does not depend on it
+  /// CAM5 at the real shape: require the real split's file counts (off for a part of the data).
+  bool real_counts = true;
 };
 
 /// The real CAM5 split (DeepCAM, MLPerf HPC): 768 x 1152 pixels, 16 channels.
@@ -51,5 +53,12 @@ VerifyReport verify_cam5(const std::filesystem::path& data_dir,
 /// label values among dataset.json's labels.
 VerifyReport verify_brats(const std::filesystem::path& task_dir,
                           const DatasetCheckOptions& options = {});
+
+/// BraTS preprocessed (brats-preprocess output, what unet2d_brats reads): config.json readable
+/// with patch_size, n_class, in_channels; every BRATS_XXX_x.npy float32 (in_channels, D, H, W)
+/// with (H, W) = patch_size and its _y.npy uint8 (1, D, H, W); full: finite images, labels in
+/// 0 .. n_class - 1.
+VerifyReport verify_brats_preprocessed(const std::filesystem::path& results_dir,
+                                       const DatasetCheckOptions& options = {});
 
 }  // namespace segbench::prep

@@ -248,3 +248,41 @@ TEST_CASE("verify brats: every planted problem in one run", "[prep]") {
   std::ofstream(task / "dataset.json") << doc.dump();
   CHECK(reported(verify_brats(task, kFast), "3 modalities, BraTS has 4"));
 }
+
+TEST_CASE("verify brats preprocessed: every planted problem in one run", "[prep]") {
+  ScratchDir dir("verify-brats-npy");
+  std::ofstream(dir / "config.json")
+      << R"({"patch_size": [6, 5], "spacings": [1.0, 1.0], "n_class": 4, "in_channels": 4})";
+  const std::vector<std::size_t> x_shape{4, 3, 6, 5}, y_shape{1, 3, 6, 5};
+  const std::vector<float> image(4 * 90, 0.25f);
+  const std::vector<std::uint8_t> labels(90, 3);
+  for (const char* name : {"BRATS_001", "BRATS_002", "BRATS_003", "BRATS_004", "BRATS_005"}) {
+    io::write_npy(dir / (std::string(name) + "_x.npy"), io::NpyDtype::float32, x_shape,
+                  image.data());
+    io::write_npy(dir / (std::string(name) + "_y.npy"), io::NpyDtype::uint8, y_shape,
+                  labels.data());
+  }
+  CHECK(all(verify_brats_preprocessed(dir.path(), kFull)).empty());
+
+  fs::remove(dir / "BRATS_001_x.npy");
+  const std::vector<std::size_t> wrong{4, 3, 6, 6};
+  io::write_npy(dir / "BRATS_002_x.npy", io::NpyDtype::float32, wrong,
+                std::vector<float>(4 * 108, 0.0f).data());
+  std::vector<float> nan_image = image;
+  nan_image[50] = kNaN;
+  io::write_npy(dir / "BRATS_003_x.npy", io::NpyDtype::float32, x_shape, nan_image.data());
+  std::vector<std::uint8_t> bad = labels;
+  bad[8] = 4;
+  io::write_npy(dir / "BRATS_004_y.npy", io::NpyDtype::uint8, y_shape, bad.data());
+
+  const VerifyReport full = verify_brats_preprocessed(dir.path(), kFull);
+  INFO(all(full));
+  CHECK(reported(full, "BRATS_001_x.npy: missing (its partner exists)"));
+  CHECK(reported(full, "BRATS_002_x.npy: shape (4, 3, 6, 6), expected (4, D, 6, 5)"));
+  CHECK(reported(full, "BRATS_003_x.npy: 1 non-finite value(s)"));
+  CHECK(reported(full, "BRATS_004_y.npy: 1 voxel(s) hold label values outside (0, 1, 2, 3)"));
+  CHECK(full.problems.size() == 5);  // BRATS_002_y is also not (1, D, H, W) of its image
+  CHECK(verify_brats_preprocessed(dir.path(), kFast).problems.size() == 3);
+  fs::remove(dir / "config.json");
+  CHECK(reported(verify_brats_preprocessed(dir.path(), kFast), "config.json: missing"));
+}
