@@ -145,12 +145,17 @@ Cam5ConvertReport convert_cam5_directory(const fs::path& input_root, const fs::p
                  input_root.string());
   // Resuming: outputs are written atomically, so a sample whose two files are there with the
   // right header and size was finished by an earlier run and is skipped.
+  const std::vector<std::size_t> owned = share.indices(work.size());
+  std::vector<char> finished(owned.size(), 0);  // checked on the jobs: a header read per sample
+  for_each_index(owned.size(), resolve_jobs(jobs), [&](std::size_t m) {
+    finished[m] = cam5_sample_converted(work[owned[m]].first, work[owned[m]].second) ? 1 : 0;
+  });
   std::vector<std::size_t> mine;
-  for (std::size_t k : share.indices(work.size())) {
-    if (cam5_sample_converted(work[k].first, work[k].second))
+  for (std::size_t m = 0; m < owned.size(); ++m) {
+    if (finished[m])
       ++report.skipped;
     else
-      mine.push_back(k);
+      mine.push_back(owned[m]);
   }
   if (progress && report.skipped > 0)
     fmt::print(*progress, "skipped {} finished sample(s) (their .npy files are complete)\n",
