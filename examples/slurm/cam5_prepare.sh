@@ -16,6 +16,7 @@
 #   SEGBENCH_BIN  directory holding segbench-data (default: <repo>/build/data-tools)
 #   JOBS          files per rank at a time (default: the task's CPUs)
 #   SKIP_CONVERT  set to 1 to write stats.h5 only
+#   VERIFY_ARGS   extra cam5-verify options, e.g. --subset for a part of the real data
 #
 # Memory: one job holds a 768x1152x16 sample as float32 (57 MB) plus HDF5's buffers; a few
 # hundred MB per rank at the default JOBS. The work is I/O bound on parallel file systems:
@@ -37,7 +38,8 @@ JOBS=${JOBS:-${SLURM_CPUS_PER_TASK:-1}}
 echo "cam5-prepare: $SLURM_NTASKS ranks x $JOBS jobs over $DATA_DIR"
 srun "$BIN/segbench-data" cam5-stats --data_dir "$DATA_DIR" --jobs "$JOBS"
 # Check the set (headers and counts of every file, stats.h5) before spending hours on it.
-"$BIN/segbench-data" cam5-verify --data_dir "$DATA_DIR" --fast --jobs "$JOBS"
+# shellcheck disable=SC2086
+"$BIN/segbench-data" cam5-verify --data_dir "$DATA_DIR" --fast --jobs "$JOBS" ${VERIFY_ARGS:-}
 if [ "${SKIP_CONVERT:-0}" != 1 ]; then
   srun "$BIN/segbench-data" cam5-convert --data_dir "$DATA_DIR" --out "$OUT_DIR" --jobs "$JOBS"
 fi
