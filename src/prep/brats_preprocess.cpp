@@ -17,7 +17,10 @@
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 #include "segbench/io/npy.hpp"
+#include "segbench/prep/finite_values.hpp"
 #include "segbench/prep/msd_dataset_json.hpp"
+#include "segbench/prep/nifti_header.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -138,6 +141,10 @@ BratsPreprocessedCase preprocess_brats_case(const io::NiftiVolume& image,
   SEGBENCH_CHECK(image.data.size() == image.numel(), DataError,
                  "{}: holds {} values for shape {} ({} expected)", image_name, image.data.size(),
                  shape_text(image.shape), image.numel());
+  if (const NonFiniteValues bad = find_non_finite(image.data); bad.any()) {
+    throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
+                                image_name, describe_non_finite(bad)));
+  }
   check_label(image, label, contract, image_name, label_name);
 
   BratsPreprocessedCase out;
@@ -199,6 +206,10 @@ BratsPreprocessedCase preprocess_brats_case(const io::NiftiVolume& image,
   return out;
 }
 
+std::uint64_t brats_job_bytes(const NiftiHeader& image) {
+  return static_cast<std::uint64_t>(image.numel()) * kBratsBytesPerImageVoxel + kBratsJobBaseBytes;
+}
+
 fs::path write_brats_config(const fs::path& results_dir, const BratsPreprocessOptions& options,
                             std::size_t n_class, std::size_t in_channels) {
   nlohmann::ordered_json config;
@@ -213,7 +224,7 @@ fs::path write_brats_config(const fs::path& results_dir, const BratsPreprocessOp
 
 BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::path& results_dir,
                                            const BratsPreprocessOptions& options,
-                                           std::ostream& progress) {
+                                           std::ostream& progress, int jobs) {
   const auto started = std::chrono::steady_clock::now();
   const MsdDataset dataset = read_msd_dataset_json(task_dir);
   SEGBENCH_CHECK(!dataset.training.empty(), DataError,
@@ -237,11 +248,27 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
              task_dir.string(), dataset.training.size(), contract.channels,
              contract.label_values.size(), results_dir.string());
 
-  BratsPreprocessReport report;
-  for (std::size_t i = 0; i < dataset.training.size(); ++i) {
+  // Memory: the largest image decides how many jobs fit (brats_job_bytes).
+  std::uint64_t largest = 0;
+  for (const MsdTrainingPair& pair : dataset.training) {
+    try {
+      largest = std::max(largest, brats_job_bytes(read_nifti_header(dataset.resolve(pair.image))));
+    } catch (const Error&) {
+      // reported when the case is preprocessed
+    }
+  }
+  const int job_count = cap_jobs_by_memory(resolve_jobs(jobs), largest, &progress);
+  ProgressMeter meter(&progress, "brats-preprocess", dataset.training.size());
+  for_each_index(dataset.training.size(), job_count, [&](std::size_t i) {
     const MsdTrainingPair& pair = dataset.training[i];
     const fs::path image_path = dataset.resolve(pair.image);
     const fs::path label_path = dataset.resolve(pair.label);
+    // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
+    if (const NonFiniteValues bad = find_non_finite_in_nifti(image_path); bad.any()) {
+      throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
+                                  image_path.string(),
+                                  describe_non_finite(bad, nifti_voxel_text(bad))));
+    }
     const BratsPreprocessedCase c =
         preprocess_brats_case(io::read_nifti(image_path), io::read_nifti(label_path), contract,
                               options, image_path.string(), label_path.string());
@@ -250,9 +277,6 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
                   c.image.data());
     io::write_npy(results_dir / (name + "_y.npy"), io::NpyDtype::uint8, c.label_shape,
                   c.label.data());
-    report.written_files.push_back(name + "_x.npy");
-    report.written_files.push_back(name + "_y.npy");
-    ++report.cases_written;
 
     // Like the reference's "Saving ... mean ... std ...", over the saved (padded) slices.
     std::vector<std::string> means, stds;
@@ -268,13 +292,22 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
       means.push_back(fmt::format("{:.2f}", mean));
       stds.push_back(fmt::format("{:.2f}", std::sqrt(squares / static_cast<double>(per_channel))));
     }
-    fmt::print(progress,
-               "[{}/{}] {}: raw {} crop z {}..{} y {}..{} x {}..{} -> saved {} mean [{}] "
-               "std [{}]\n",
-               i + 1, dataset.training.size(), name, shape_text(c.raw_shape), c.foreground.begin[0],
-               c.foreground.end[0], c.foreground.begin[1], c.foreground.end[1],
-               c.foreground.begin[2], c.foreground.end[2], shape_text(c.image_shape),
-               fmt::join(means, " "), fmt::join(stds, " "));
+    std::error_code ec;
+    const auto bytes = fs::file_size(image_path, ec);
+    meter.finished(name, ec ? 0 : bytes,
+                   fmt::format(": raw {} crop z {}..{} y {}..{} x {}..{} -> saved {} mean [{}] "
+                               "std [{}]",
+                               shape_text(c.raw_shape), c.foreground.begin[0], c.foreground.end[0],
+                               c.foreground.begin[1], c.foreground.end[1], c.foreground.begin[2],
+                               c.foreground.end[2], shape_text(c.image_shape),
+                               fmt::join(means, " "), fmt::join(stds, " ")));
+  });
+  BratsPreprocessReport report;
+  for (const MsdTrainingPair& pair : dataset.training) {
+    const std::string name = msd_case_name(pair.image);
+    report.written_files.push_back(name + "_x.npy");
+    report.written_files.push_back(name + "_y.npy");
+    ++report.cases_written;
   }
   report.config = write_brats_config(results_dir, options, dataset.n_class(), contract.channels);
   const double seconds =

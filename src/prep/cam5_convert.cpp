@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <ostream>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 #include "segbench/io/hdf5.hpp"
 #include "segbench/io/npy.hpp"
+#include "segbench/prep/npy_header.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -27,7 +30,48 @@ void write_labels_as(const fs::path& path, io::NpyDtype dtype, std::span<const s
   io::write_npy(path, dtype, shape, narrowed.data());
 }
 
+/// numpy's descr of the label .npy written for labels stored as `stored`.
+std::string label_descr(io::H5Dtype stored) {
+  switch (stored) {
+    case io::H5Dtype::uint8:
+      return "|u1";
+    case io::H5Dtype::int8:
+      return "|i1";
+    case io::H5Dtype::uint16:
+      return "<u2";
+    case io::H5Dtype::int16:
+      return "<i2";
+    case io::H5Dtype::int32:
+      return "<i4";
+    default:
+      return "<i8";
+  }
+}
+
+/// Whether `path` is a complete .npy of this dtype and shape (unreadable counts as no).
+bool npy_matches(const fs::path& path, const std::string& descr,
+                 const std::vector<std::size_t>& shape) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    const NpyHeader h = read_npy_header(path);
+    return h.complete && h.descr == descr && h.shape == shape;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+bool cam5_sample_converted(const fs::path& sample, const fs::path& out_dir) {
+  const io::H5Reader file(sample);
+  if (!file.has_dataset("climate/data") || !file.has_dataset("climate/labels_0")) return false;
+  const io::H5DatasetInfo data = file.info("climate/data");
+  const io::H5DatasetInfo labels = file.info("climate/labels_0");
+  return npy_matches(out_dir / cam5_data_npy_name(sample), "<f4", data.shape) &&
+         npy_matches(out_dir / cam5_label_npy_name(sample), label_descr(labels.dtype),
+                     labels.shape);
+}
 
 std::string cam5_data_npy_name(const fs::path& sample) {
   return sample.stem().string() + ".npy";
@@ -76,32 +120,60 @@ void convert_cam5_sample(const fs::path& sample, const fs::path& out_dir) {
 }
 
 Cam5ConvertReport convert_cam5_directory(const fs::path& input_root, const fs::path& output_root,
-                                         std::ostream* progress) {
+                                         std::ostream* progress, int jobs, const RankShare& share) {
   std::error_code ec;
   SEGBENCH_CHECK(fs::is_directory(input_root, ec), DataError, "{}: no such directory",
                  input_root.string());
   Cam5ConvertReport report;
+  // One flat list over the splits, so that the jobs stay busy across split boundaries.
+  std::vector<std::pair<fs::path, fs::path>> work;  // (sample, output directory)
   bool any_split = false;
   for (const char* split : {"train", "validation", "test"}) {
     const fs::path dir = input_root / split;
     if (!fs::is_directory(dir, ec)) continue;
     any_split = true;
-    const std::vector<fs::path> files = io::list_h5_files(dir);
-    for (std::size_t k = 0; k < files.size(); ++k) {
-      convert_cam5_sample(files[k], output_root / split);
-      ++report.samples;
-      if (progress)
-        fmt::print(*progress, "[{} {}/{}] {} -> {}, {}\n", split, k + 1, files.size(),
-                   files[k].filename().string(), cam5_data_npy_name(files[k]),
-                   cam5_label_npy_name(files[k]));
-    }
+    std::error_code mkdir_ec;  // several ranks may create it at once
+    fs::create_directories(output_root / split, mkdir_ec);
+    SEGBENCH_CHECK(fs::is_directory(output_root / split), DataError, "{}: cannot create: {}",
+                   (output_root / split).string(), mkdir_ec.message());
+    for (const fs::path& file : io::list_h5_files(dir))
+      work.emplace_back(file, output_root / split);
   }
   SEGBENCH_CHECK(any_split, DataError,
                  "{}: expected train/, validation/ or test/ subdirectories of *.h5 samples, found "
                  "none",
                  input_root.string());
+  // Resuming: outputs are written atomically, so a sample whose two files are there with the
+  // right header and size was finished by an earlier run and is skipped.
+  const std::vector<std::size_t> owned = share.indices(work.size());
+  std::vector<char> finished(owned.size(), 0);  // checked on the jobs: a header read per sample
+  for_each_index(owned.size(), resolve_jobs(jobs), [&](std::size_t m) {
+    finished[m] = cam5_sample_converted(work[owned[m]].first, work[owned[m]].second) ? 1 : 0;
+  });
+  std::vector<std::size_t> mine;
+  for (std::size_t m = 0; m < owned.size(); ++m) {
+    if (finished[m])
+      ++report.skipped;
+    else
+      mine.push_back(owned[m]);
+  }
+  if (progress && report.skipped > 0)
+    fmt::print(*progress, "skipped {} finished sample(s) (their .npy files are complete)\n",
+               report.skipped);
+  ProgressMeter meter(progress, "cam5-convert", mine.size());
+  for_each_index(mine.size(), resolve_jobs(jobs), [&](std::size_t m) {
+    const auto& [sample, out_dir] = work[mine[m]];
+    convert_cam5_sample(sample, out_dir);
+    std::error_code size_ec;
+    const auto bytes = fs::file_size(sample, size_ec);
+    meter.finished(
+        (out_dir.filename() / sample.filename()).string(), size_ec ? 0 : bytes,
+        fmt::format(" -> {}, {}", cam5_data_npy_name(sample), cam5_label_npy_name(sample)));
+  });
+  report.samples = mine.size() + report.skipped;
+  if (progress) fmt::print(*progress, "{}\n", meter.summary());
   const fs::path stats = input_root / "stats.h5";
-  if (fs::is_regular_file(stats, ec)) {
+  if (share.rank == 0 && fs::is_regular_file(stats, ec)) {
     const fs::path temp = io::temporary_sibling(output_root / "stats.h5", ".h5");
     fs::copy_file(stats, temp, fs::copy_options::overwrite_existing, ec);
     SEGBENCH_CHECK(!ec, DataError, "{}: cannot copy to {}: {}", stats.string(), temp.string(),

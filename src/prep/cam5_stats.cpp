@@ -9,6 +9,9 @@
 #include <ostream>
 
 #include "segbench/error.hpp"
+#include "segbench/prep/cam5_synthetic.hpp"
+#include "segbench/prep/finite_values.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -31,49 +34,127 @@ io::H5Array<double> read_channel_vector(const io::H5Reader& file, const char* da
 
 }  // namespace
 
-Cam5Stats compute_cam5_stats(const fs::path& train_dir, std::ostream* progress) {
-  const std::vector<fs::path> files = io::list_h5_files(train_dir);
-  Cam5Stats stats;
-  std::vector<double> sum, sqsum;
-  std::size_t channels = 0;
-  double pixels = 0;
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    const io::H5Reader file(files[f]);
-    const io::H5Array<float> data = file.read_float32("climate/data");
-    SEGBENCH_CHECK(data.shape.size() == 3 && data.shape[2] > 0, DataError,
-                   "{}: dataset climate/data: expected shape (H, W, C), found {}",
-                   files[f].string(), io::shape_string(data.shape));
-    if (f == 0) {
-      channels = data.shape[2];
-      sum.assign(channels, 0.0);
-      sqsum.assign(channels, 0.0);
-      stats.minval.assign(channels, std::numeric_limits<double>::infinity());
-      stats.maxval.assign(channels, -std::numeric_limits<double>::infinity());
-    }
-    SEGBENCH_CHECK(data.shape[2] == channels, DataError,
-                   "{}: dataset climate/data: has {} channels, but {} has {}", files[f].string(),
-                   data.shape[2], files[0].string(), channels);
-    for (std::size_t k = 0; k < data.values.size(); k += channels) {
-      for (std::size_t c = 0; c < channels; ++c) {
-        const double v = data.values[k + c];
-        sum[c] += v;
-        sqsum[c] += v * v;
-        stats.minval[c] = std::min(stats.minval[c], v);
-        stats.maxval[c] = std::max(stats.maxval[c], v);
-      }
-    }
-    pixels += static_cast<double>(data.values.size() / channels);
-    ++stats.count;
-    if (progress)
-      fmt::print(*progress, "[{}/{}] {}\n", f + 1, files.size(), files[f].filename().string());
+std::string cam5_field_name(std::size_t channel, std::size_t channels) {
+  if (channels == cam5_channel_count)
+    return fmt::format("{} (channel {})", cam5_channel_names[channel], channel);
+  return fmt::format("channel {}", channel);
+}
+
+std::vector<double> Cam5FileStats::pack() const {
+  std::vector<double> packed{static_cast<double>(pixels)};
+  for (const auto* part : {&sum, &sqsum, &minval, &maxval})
+    packed.insert(packed.end(), part->begin(), part->end());
+  return packed;
+}
+
+Cam5FileStats Cam5FileStats::unpack(std::span<const double> packed, std::size_t channels) {
+  SEGBENCH_CHECK(packed.size() == 1 + 4 * channels, DataError,
+                 "cam5 stats: expected {} packed values for {} channels, found {}",
+                 1 + 4 * channels, channels, packed.size());
+  Cam5FileStats s;
+  s.pixels = static_cast<std::uint64_t>(packed[0]);
+  auto at = packed.begin() + 1;
+  for (auto* part : {&s.sum, &s.sqsum, &s.minval, &s.maxval}) {
+    part->assign(at, at + static_cast<std::ptrdiff_t>(channels));
+    at += static_cast<std::ptrdiff_t>(channels);
   }
-  stats.mean.resize(channels);
-  stats.sqmean.resize(channels);
+  return s;
+}
+
+Cam5FileStats cam5_file_stats(const fs::path& file) {
+  const io::H5Reader reader(file);
+  const io::H5Array<float> data = reader.read_float32("climate/data");
+  SEGBENCH_CHECK(data.shape.size() == 3 && data.shape[2] > 0, DataError,
+                 "{}: dataset climate/data: expected shape (H, W, C), found {}", file.string(),
+                 io::shape_string(data.shape));
+  const std::size_t channels = data.shape[2];
   for (std::size_t c = 0; c < channels; ++c) {
-    stats.mean[c] = sum[c] / pixels;
-    stats.sqmean[c] = sqsum[c] / pixels;
+    const NonFiniteValues bad = find_non_finite(data.values, c, channels);
+    if (!bad.any()) continue;
+    const std::size_t pixel = bad.first_index / channels;
+    throw DataError(fmt::format(
+        "{}: dataset climate/data: field {} holds {}; cam5-stats writes no NaN statistics",
+        file.string(), cam5_field_name(c, channels),
+        describe_non_finite(
+            bad, fmt::format("row {}, column {}", pixel / data.shape[1], pixel % data.shape[1]))));
+  }
+  return cam5_file_stats_of(data.values, channels);
+}
+
+Cam5FileStats cam5_file_stats_of(std::span<const float> values, std::size_t channels) {
+  Cam5FileStats s;
+  s.pixels = values.size() / channels;
+  s.sum.assign(channels, 0.0);
+  s.sqsum.assign(channels, 0.0);
+  s.minval.assign(channels, std::numeric_limits<double>::infinity());
+  s.maxval.assign(channels, -std::numeric_limits<double>::infinity());
+  for (std::size_t k = 0; k < values.size(); k += channels) {
+    for (std::size_t c = 0; c < channels; ++c) {
+      const double v = values[k + c];
+      s.sum[c] += v;
+      s.sqsum[c] += v * v;
+      s.minval[c] = std::min(s.minval[c], v);
+      s.maxval[c] = std::max(s.maxval[c], v);
+    }
+  }
+  return s;
+}
+
+Cam5Stats combine_cam5_stats(std::span<const Cam5FileStats> per_file,
+                             std::span<const fs::path> files) {
+  SEGBENCH_CHECK(!per_file.empty() && per_file.size() == files.size(), DataError,
+                 "cam5 stats: expected one share per file, found {} shares for {} files",
+                 per_file.size(), files.size());
+  const std::size_t channels = per_file[0].sum.size();
+  // mean and sqmean hold the sums until the division at the end.
+  Cam5Stats stats;
+  stats.mean.assign(channels, 0.0);
+  stats.sqmean.assign(channels, 0.0);
+  stats.minval.assign(channels, std::numeric_limits<double>::infinity());
+  stats.maxval.assign(channels, -std::numeric_limits<double>::infinity());
+  std::uint64_t pixels = 0;
+  for (std::size_t f = 0; f < per_file.size(); ++f) {
+    const Cam5FileStats& s = per_file[f];
+    SEGBENCH_CHECK(s.sum.size() == channels, DataError,
+                   "{}: dataset climate/data: has {} channels, but {} has {}", files[f].string(),
+                   s.sum.size(), files[0].string(), channels);
+    for (std::size_t c = 0; c < channels; ++c) {
+      stats.mean[c] += s.sum[c];
+      stats.sqmean[c] += s.sqsum[c];
+      stats.minval[c] = std::min(stats.minval[c], s.minval[c]);
+      stats.maxval[c] = std::max(stats.maxval[c], s.maxval[c]);
+    }
+    pixels += s.pixels;
+    ++stats.count;
+  }
+  for (std::size_t c = 0; c < channels; ++c) {
+    stats.mean[c] /= static_cast<double>(pixels);
+    stats.sqmean[c] /= static_cast<double>(pixels);
   }
   return stats;
+}
+
+std::vector<Cam5FileStats> compute_cam5_file_stats(std::span<const fs::path> files,
+                                                   const RankShare& share, int jobs,
+                                                   std::ostream* progress) {
+  const std::vector<std::size_t> mine = share.indices(files.size());
+  std::vector<Cam5FileStats> shares(mine.size());
+  ProgressMeter meter(progress, "cam5-stats", mine.size());
+  for_each_index(mine.size(), resolve_jobs(jobs), [&](std::size_t k) {
+    const fs::path& file = files[mine[k]];
+    shares[k] = cam5_file_stats(file);
+    std::error_code ec;
+    const auto bytes = fs::file_size(file, ec);
+    meter.finished(file.filename().string(), ec ? 0 : bytes);
+  });
+  if (progress) fmt::print(*progress, "{}\n", meter.summary());
+  return shares;
+}
+
+Cam5Stats compute_cam5_stats(const fs::path& train_dir, std::ostream* progress, int jobs) {
+  const std::vector<fs::path> files = io::list_h5_files(train_dir);
+  const std::vector<Cam5FileStats> shares = compute_cam5_file_stats(files, {}, jobs, progress);
+  return combine_cam5_stats(shares, files);
 }
 
 void write_cam5_stats(const fs::path& path, const Cam5Stats& stats) {

@@ -5,10 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 #include "segbench/io/md5.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 
@@ -63,9 +65,12 @@ fs::path default_manifest_path(const fs::path& results_dir) {
 
 void write_checksum_manifest(const fs::path& results_dir,
                              const std::vector<std::string>& file_names, const fs::path& manifest,
-                             bool synthetic) {
+                             bool synthetic, int jobs) {
+  std::vector<std::string> md5(file_names.size());
+  for_each_index(file_names.size(), jobs,
+                 [&](std::size_t k) { md5[k] = io::md5_file_hex(results_dir / file_names[k]); });
   nlohmann::json files = nlohmann::json::object();
-  for (const auto& name : file_names) files[name] = io::md5_file_hex(results_dir / name);
+  for (std::size_t k = 0; k < file_names.size(); ++k) files[file_names[k]] = md5[k];
   const nlohmann::json entries = {
       {"format", kManifestFormat}, {"synthetic", synthetic}, {"files", files}};
   io::write_text_atomically(manifest, entries.dump(2) + '\n');
@@ -100,22 +105,27 @@ std::optional<ChecksumManifest> read_checksum_manifest(const fs::path& file) {
 }
 
 VerifyReport verify_checksums(const fs::path& dir, const ChecksumTable& table,
-                              const std::string& table_name, const fs::path& table_file) {
+                              const std::string& table_name, const fs::path& table_file, int jobs) {
   SEGBENCH_CHECK(fs::is_directory(dir), DataError, "{}: results directory does not exist",
                  dir.string());
   VerifyReport report;
-  for (const auto& [name, expected] : table) {
+  const std::vector<std::pair<std::string, std::string>> entries(table.begin(), table.end());
+  std::vector<std::string> problem(entries.size());  // per entry, in table order
+  for_each_index(entries.size(), jobs, [&](std::size_t k) {
+    const auto& [name, expected] = entries[k];
     const fs::path file = dir / name;
     if (!fs::is_regular_file(file)) {
-      report.problems.push_back(fmt::format("{}: missing (listed in {})", name, table_name));
-      continue;
+      problem[k] = fmt::format("{}: missing (listed in {})", name, table_name);
+      return;
     }
     const std::string found = io::md5_file_hex(file);
     if (found != expected) {
-      report.problems.push_back(fmt::format("{}: MD5 mismatch: expected {} ({}), found {}", name,
-                                            expected, table_name, found));
+      problem[k] = fmt::format("{}: MD5 mismatch: expected {} ({}), found {}", name, expected,
+                               table_name, found);
     }
-  }
+  });
+  for (std::string& p : problem)
+    if (!p.empty()) report.problems.push_back(std::move(p));
   std::error_code ec;
   const fs::path table_canonical =
       table_file.empty() ? fs::path() : fs::weakly_canonical(table_file, ec);

@@ -16,7 +16,10 @@
 
 #include "segbench/error.hpp"
 #include "segbench/io/npy.hpp"
+#include "segbench/prep/finite_values.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
+#include "segbench/prep/nifti_header.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -72,6 +75,18 @@ std::array<std::int64_t, 3> resampled_shape(const std::array<double, 3>& spacing
                                                                    static_cast<double>(shape[a]));
   }
   return out;
+}
+
+std::uint64_t kits19_job_bytes(const std::vector<std::size_t>& raw_shape,
+                               const std::array<double, 3>& spacing,
+                               const Kits19PreprocessOptions& options) {
+  std::uint64_t raw = 1, out = 1;
+  const auto resampled = resampled_shape(spacing, raw_shape, options.target_spacing);
+  for (std::size_t a = 0; a < 3; ++a) {
+    raw *= raw_shape[a];
+    out *= static_cast<std::uint64_t>(std::max<std::int64_t>(resampled[a], options.min_shape));
+  }
+  return raw * kKits19BytesPerRawVoxel + out * kKits19BytesPerOutputVoxel + kKits19JobBaseBytes;
 }
 
 PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::NiftiVolume& label,
@@ -146,7 +161,7 @@ PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::
 
 PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::path& results_dir,
                                        const Kits19PreprocessOptions& options,
-                                       std::ostream& progress) {
+                                       std::ostream& progress, int jobs) {
   SEGBENCH_CHECK(fs::is_directory(raw_data_dir), DataError, "{}: raw data directory does not exist",
                  raw_data_dir.string());
   std::vector<std::string> cases;
@@ -160,41 +175,78 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
                  raw_data_dir.string());
   fs::create_directories(results_dir);
 
-  PreprocessReport report;
-  for (const auto& name : cases) {
-    const int id = case_id_of(name, raw_data_dir);
+  // Each case's outcome in its slot, so the report and manifest keep the sorted case order
+  // whatever the number of jobs.
+  struct CaseOutcome {
+    bool skipped = false;
+  };
+  std::vector<CaseOutcome> outcomes(cases.size());
+  std::vector<int> ids(cases.size());
+  for (std::size_t k = 0; k < cases.size(); ++k) ids[k] = case_id_of(cases[k], raw_data_dir);
+  // Memory: a job holds the raw image and label as float, the image tensor, and the resampled
+  // and padded outputs. The largest case decides how many jobs fit (estimate in the header).
+  std::uint64_t largest = 0;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    if (ids[k] >= options.max_case_id) continue;
+    try {
+      const NiftiHeader h = read_nifti_header(raw_data_dir / cases[k] / "imaging.nii.gz");
+      if (h.shape.size() != 3) continue;
+      largest = std::max(largest, kits19_job_bytes(h.shape, h.spacing, options));
+    } catch (const Error&) {
+      // reported when the case is preprocessed
+    }
+  }
+  const int job_count = cap_jobs_by_memory(resolve_jobs(jobs), largest, &progress);
+  ProgressMeter meter(&progress, "kits19-preprocess", cases.size());
+  for_each_index(cases.size(), job_count, [&](std::size_t k) {
+    const std::string& name = cases[k];
+    const int id = ids[k];
     if (id >= options.max_case_id) {
-      fmt::print(progress, "{}: skipped (id {} >= {})\n", name, id, options.max_case_id);
-      report.skipped.push_back(name);
-      continue;
+      outcomes[k].skipped = true;
+      meter.finished(name, 0, fmt::format(": skipped (id {} >= {})", id, options.max_case_id));
+      return;
     }
     const auto start = std::chrono::steady_clock::now();
-    const io::NiftiVolume image = io::read_nifti(raw_data_dir / name / "imaging.nii.gz");
+    const fs::path image_path = raw_data_dir / name / "imaging.nii.gz";
+    // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
+    if (const NonFiniteValues bad = find_non_finite_in_nifti(image_path); bad.any()) {
+      throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
+                                  image_path.string(),
+                                  describe_non_finite(bad, nifti_voxel_text(bad))));
+    }
+    const io::NiftiVolume image = io::read_nifti(image_path);
     const io::NiftiVolume label = io::read_nifti(raw_data_dir / name / "segmentation.nii.gz");
     const PreprocessedCase result = preprocess_kits19_case(image, label, options, name);
 
     const std::vector<std::size_t> out_shape(result.image.sizes().begin(),
                                              result.image.sizes().end());
-    const std::string image_name = name + "_x.npy";
-    const std::string label_name = name + "_y.npy";
-    io::write_npy(results_dir / image_name, io::NpyDtype::float32, out_shape,
+    io::write_npy(results_dir / (name + "_x.npy"), io::NpyDtype::float32, out_shape,
                   result.image.data_ptr<float>());
-    io::write_npy(results_dir / label_name, io::NpyDtype::uint8, out_shape,
+    io::write_npy(results_dir / (name + "_y.npy"), io::NpyDtype::uint8, out_shape,
                   result.label.data_ptr<std::uint8_t>());
-    report.written_files.push_back(image_name);
-    report.written_files.push_back(label_name);
-    ++report.cases_written;
-
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print(progress, "{}: id {} raw {} spacing ({:g}, {:g}, {:g}) -> {} in {:.2f} s\n", name,
-               id, shape_text(image.shape), image.spacing[0], image.spacing[1], image.spacing[2],
-               shape_text(result.image.sizes()), seconds);
-    progress.flush();
+    std::error_code ec;
+    const auto bytes = fs::file_size(image_path, ec);
+    meter.finished(name, ec ? 0 : bytes,
+                   fmt::format(": id {} raw {} spacing ({:g}, {:g}, {:g}) -> {} in {:.2f} s", id,
+                               shape_text(image.shape), image.spacing[0], image.spacing[1],
+                               image.spacing[2], shape_text(result.image.sizes()), seconds));
+  });
+  PreprocessReport report;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    if (outcomes[k].skipped) {
+      report.skipped.push_back(cases[k]);
+      continue;
+    }
+    report.written_files.push_back(cases[k] + "_x.npy");
+    report.written_files.push_back(cases[k] + "_y.npy");
+    ++report.cases_written;
   }
   report.manifest = default_manifest_path(results_dir);
   report.synthetic = fs::exists(raw_data_dir / kKits19SyntheticMarker);
-  write_checksum_manifest(results_dir, report.written_files, report.manifest, report.synthetic);
+  write_checksum_manifest(results_dir, report.written_files, report.manifest, report.synthetic,
+                          resolve_jobs(jobs));
   fmt::print(progress, "wrote {} cases ({} files) and {}{}\n", report.cases_written,
              report.written_files.size(), report.manifest.string(),
              report.synthetic ? " (synthetic data: not the official KiTS19 data)" : "");

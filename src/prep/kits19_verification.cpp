@@ -8,6 +8,7 @@
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
 #include "segbench/prep/kits19_official_checksums.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 
@@ -47,7 +48,8 @@ void write_record(const fs::path& dir, const ChecksumTable& table) {
 
 }  // namespace
 
-Kits19Verification verify_kits19_dir(const fs::path& results_dir, const fs::path& checksums) {
+Kits19Verification verify_kits19_dir(const fs::path& results_dir, const fs::path& checksums,
+                                     int jobs) {
   Kits19Verification v;
   ChecksumTable table;
   if (!checksums.empty()) {
@@ -64,7 +66,7 @@ Kits19Verification verify_kits19_dir(const fs::path& results_dir, const fs::path
     v.table_name = std::string(kOfficialName);
     v.official = true;
   }
-  v.report = verify_checksums(results_dir, table, v.table_name, checksums);
+  v.report = verify_checksums(results_dir, table, v.table_name, checksums, resolve_jobs(jobs));
   if (v.official) {
     if (v.report.ok()) {
       write_record(results_dir, table);

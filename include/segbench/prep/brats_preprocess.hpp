@@ -48,13 +48,22 @@ struct BratsPreprocessedCase {
 /// channel with std 0 is divided by 1 (MONAI's rule). Throws DataError naming `image_name`
 /// or `label_name` for a 3-D image where contract.channels > 1, a channel count other than
 /// contract.channels, image/label spatial shapes that differ, a label value outside
-/// contract.label_values, or an image without any voxel > 0.
+/// contract.label_values, an image holding NaN or Inf, or an image without any voxel > 0.
 BratsPreprocessedCase preprocess_brats_case(const io::NiftiVolume& image,
                                             const io::NiftiVolume& label,
                                             const BratsCaseContract& contract,
                                             const BratsPreprocessOptions& options,
                                             const std::string& image_name = "image",
                                             const std::string& label_name = "label");
+
+/// Peak memory of one preprocessing job, estimated from the image header: the image as read
+/// and channel-first (4 + 4 bytes a voxel), the label as read and channel-first (2 x 4 bytes a
+/// spatial voxel, i.e. 2 a voxel of 4 channels), the cropped output (at most 4 + 1), plus a
+/// base; bench/data_tools_bench.sh checks it against the measured peak RSS.
+inline constexpr std::uint64_t kBratsBytesPerImageVoxel = 15;
+inline constexpr std::uint64_t kBratsJobBaseBytes = std::uint64_t{64} << 20;
+struct NiftiHeader;
+std::uint64_t brats_job_bytes(const NiftiHeader& image);
 
 struct BratsPreprocessReport {
   int cases_written = 0;
@@ -66,11 +75,13 @@ struct BratsPreprocessReport {
 /// training pair (dataset.json order) into `<results_dir>/<case>_x.npy` (float32 (C, D, H, W))
 /// and `<case>_y.npy` (uint8 (1, D, H, W)), printing one line per case and a summary to
 /// `progress`, then writes `<results_dir>/config.json`. The reference writes to
-/// `<results>/01_2d/`; here results_dir is that output folder itself.
+/// `<results>/01_2d/`; here results_dir is that output folder itself. `jobs` cases run at a
+/// time (0: every core; fewer when brats_job_bytes of the largest image times the jobs would
+/// not fit the available memory); the files written do not depend on it.
 BratsPreprocessReport preprocess_brats_dir(const std::filesystem::path& task_dir,
                                            const std::filesystem::path& results_dir,
                                            const BratsPreprocessOptions& options,
-                                           std::ostream& progress);
+                                           std::ostream& progress, int jobs = 1);
 
 /// config.json = {"patch_size": [H, W], "spacings": [1.0, 1.0], "n_class": n,
 /// "in_channels": c}, the fields of the reference's config.pkl (2-D: no resampling, so the

@@ -33,10 +33,11 @@ Cam5Split split_cam5_names(std::vector<std::string> names, const Cam5SplitOption
 
 /// Splits the data*.h5 files of `input_dir` into `output_dir`/{train,validation,test}/.
 /// DataError naming the directory when it is missing or holds no data*.h5 file, and naming
-/// the file when a destination exists already.
+/// the file when a destination exists already. `jobs` files are placed at a time (0: every
+/// core).
 Cam5Split split_cam5_directory(const std::filesystem::path& input_dir,
                                const std::filesystem::path& output_dir,
                                const Cam5SplitOptions& options = {},
-                               std::ostream* progress = nullptr);
+                               std::ostream* progress = nullptr, int jobs = 1);
 
 }  // namespace segbench::prep

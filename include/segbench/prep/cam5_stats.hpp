@@ -3,17 +3,22 @@
 //
 // stats.h5 layout (as the submitters' summarize_data.py writes it): group `climate` with
 // `count` (int64 scalar: number of files), and per channel (channels last) `minval`, `maxval`,
-// `mean`, `sqmean` (float32, shape (C,)). We accumulate in float64 over every pixel of every
-// file; the reference averages per-file float32 means, which differs in the last bits only.
+// `mean`, `sqmean` (float32, shape (C,)). Each file's sums are taken in float64 over its pixels,
+// then the files' sums are added in file-name order: the result is the same bits whatever the
+// number of jobs or MPI ranks. The reference averages per-file float32 means, which differs in
+// the last bits only. A NaN or infinite value is an error naming the file and the field.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "segbench/io/hdf5.hpp"
+#include "segbench/prep/parallel_files.hpp"
 
 namespace segbench::prep {
 
@@ -22,11 +27,42 @@ struct Cam5Stats {
   std::vector<double> minval, maxval, mean, sqmean;
 };
 
+/// How messages name a channel of climate/data: "TMQ (channel 0)" when there are the 16 CAM5
+/// channels, otherwise "channel 3".
+std::string cam5_field_name(std::size_t channel, std::size_t channels);
+
+/// One file's share: float64 sums over its pixels, per channel.
+struct Cam5FileStats {
+  std::uint64_t pixels = 0;
+  std::vector<double> sum, sqsum, minval, maxval;
+
+  /// Flat form for MPI: [pixels, sum..., sqsum..., minval..., maxval...] (1 + 4 C doubles).
+  std::vector<double> pack() const;
+  static Cam5FileStats unpack(std::span<const double> packed, std::size_t channels);
+};
+
+/// The sums of one sample. DataError naming the file and dataset when climate/data is missing
+/// or not (H, W, C), and naming the file and the field (CAM5 channel name) for NaN or Inf.
+Cam5FileStats cam5_file_stats(const std::filesystem::path& file);
+/// The sums of climate/data values already read and checked finite ((H, W, C), channels last).
+Cam5FileStats cam5_file_stats_of(std::span<const float> values, std::size_t channels);
+
+/// Adds the files' sums in the given order (file-name order). DataError naming the file whose
+/// channel count differs from the first file's.
+Cam5Stats combine_cam5_stats(std::span<const Cam5FileStats> per_file,
+                             std::span<const std::filesystem::path> files);
+
+/// The shares of the files `share` owns (share.indices(files.size())), in that order, `jobs`
+/// files at a time; progress counts this rank's files.
+std::vector<Cam5FileStats> compute_cam5_file_stats(std::span<const std::filesystem::path> files,
+                                                   const RankShare& share, int jobs,
+                                                   std::ostream* progress = nullptr);
+
 /// Statistics over every *.h5 sample in `train_dir` (sorted; DataError naming the directory
-/// when there is none, naming the file and dataset when climate/data is missing, not rank 3,
-/// or has a different channel count than the first file).
+/// when there is none, and the errors of cam5_file_stats / combine_cam5_stats), `jobs` files
+/// at a time (0: every core); the result does not depend on `jobs`.
 Cam5Stats compute_cam5_stats(const std::filesystem::path& train_dir,
-                             std::ostream* progress = nullptr);
+                             std::ostream* progress = nullptr, int jobs = 1);
 
 /// Writes stats.h5 atomically.
 void write_cam5_stats(const std::filesystem::path& path, const Cam5Stats& stats);

@@ -35,10 +35,11 @@ struct ChecksumManifest {
 std::filesystem::path default_manifest_path(const std::filesystem::path& results_dir);
 
 /// Hashes `file_names` (relative to results_dir) and writes the manifest atomically:
-/// {"format": "segbench-checksum-manifest", "synthetic": bool, "files": {name: md5}}.
+/// {"format": "segbench-checksum-manifest", "synthetic": bool, "files": {name: md5}};
+/// `jobs` files are hashed at a time.
 void write_checksum_manifest(const std::filesystem::path& results_dir,
                              const std::vector<std::string>& file_names,
-                             const std::filesystem::path& manifest, bool synthetic);
+                             const std::filesystem::path& manifest, bool synthetic, int jobs = 1);
 
 /// Parses a table: the upstream flat object {name: md5} or segbench's manifest (its "files").
 /// `origin` names the source in errors (DataError).
@@ -56,9 +57,10 @@ struct VerifyReport {
 
 /// Compares `dir` with `table` and reports every problem at once: each listed file missing or
 /// with another MD5, then each file of `dir` the table does not list (sorted), except segbench's
-/// own metadata and `table_file` itself. `table_name` names the table in the messages.
+/// own metadata and `table_file` itself. `table_name` names the table in the messages. `jobs`
+/// files are hashed at a time; the report does not depend on it.
 VerifyReport verify_checksums(const std::filesystem::path& dir, const ChecksumTable& table,
                               const std::string& table_name,
-                              const std::filesystem::path& table_file = {});
+                              const std::filesystem::path& table_file = {}, int jobs = 1);
 
 }  // namespace segbench::prep

@@ -39,6 +39,17 @@ std::array<std::int64_t, 3> resampled_shape(const std::array<double, 3>& spacing
                                             const std::vector<std::size_t>& shape,
                                             const std::array<double, 3>& target_spacing);
 
+/// Peak memory of one preprocessing job, estimated from the raw shape: raw image and label
+/// as float plus the image tensor (12 bytes a raw voxel; nifticlib's own buffer is freed before)
+/// and the resampled image and label with their padded copies (10 bytes an output voxel), plus
+/// a base for the process. bench/data_tools_bench.sh checks it against the measured peak RSS.
+inline constexpr std::uint64_t kKits19BytesPerRawVoxel = 14;
+inline constexpr std::uint64_t kKits19BytesPerOutputVoxel = 10;
+inline constexpr std::uint64_t kKits19JobBaseBytes = std::uint64_t{64} << 20;
+std::uint64_t kits19_job_bytes(const std::vector<std::size_t>& raw_shape,
+                               const std::array<double, 3>& spacing,
+                               const Kits19PreprocessOptions& options);
+
 /// Preprocesses one case held in memory. Throws DataError naming `case_name` when image and
 /// label disagree in shape or spacing or are not 3-D.
 PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::NiftiVolume& label,
@@ -56,10 +67,13 @@ struct PreprocessReport {
 /// Visits the entries of raw_data_dir whose name contains "case", in sorted order, preprocesses
 /// each `<case>/imaging.nii.gz` + `segmentation.nii.gz` into `<results_dir>/<case>_x.npy` and
 /// `_y.npy`, prints one progress line per case, then writes `<results_dir>/segbench_manifest.json`
-/// (marked synthetic when raw_data_dir holds kits19-synth's marker file).
+/// (marked synthetic when raw_data_dir holds kits19-synth's marker file). `jobs` cases run at
+/// a time (0: every core; fewer when kits19_job_bytes of the largest case times the jobs would
+/// not fit the available memory); the files and the manifest do not depend on it. An image holding
+/// NaN or Inf is a DataError naming its file.
 PreprocessReport preprocess_kits19_dir(const std::filesystem::path& raw_data_dir,
                                        const std::filesystem::path& results_dir,
                                        const Kits19PreprocessOptions& options,
-                                       std::ostream& progress);
+                                       std::ostream& progress, int jobs = 1);
 
 }  // namespace segbench::prep

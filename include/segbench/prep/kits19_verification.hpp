@@ -26,9 +26,10 @@ struct Kits19Verification {
 ///   that manifest (synthetic data can never match the official table);
 /// - otherwise against the embedded official table (420 files).
 /// Against an official table, a match writes `segbench_verified.json` (atomically) and a
-/// mismatch removes a stale one. Throws DataError only when a table cannot be read.
+/// mismatch removes a stale one. Throws DataError only when a table cannot be read. `jobs`
+/// files are hashed at a time (0: every core).
 Kits19Verification verify_kits19_dir(const std::filesystem::path& results_dir,
-                                     const std::filesystem::path& checksums = {});
+                                     const std::filesystem::path& checksums = {}, int jobs = 1);
 
 /// Whether `results_dir` holds the official KiTS19 data, judged without hashing 30 GB: a
 /// `segbench_verified.json` for the embedded table whose every file still has the size and
