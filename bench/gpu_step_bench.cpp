@@ -45,9 +45,10 @@ void synchronize(const c10::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
-// Seconds per step after two warm-up steps; `step` runs forward, loss, backward, optimizer.
+// Seconds per step after two warm-up steps (one for a one-step smoke run); `step` runs
+// forward, loss, backward, optimizer.
 double seconds_per_step(const c10::Device& device, int steps, const std::function<void()>& step) {
-  for (int i = 0; i < 2; ++i) step();
+  for (int i = 0; i < (steps > 1 ? 2 : 1); ++i) step();
   synchronize(device);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) step();
