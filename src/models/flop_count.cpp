@@ -27,32 +27,50 @@ const at::Tensor* tensor_at(const Values& values, std::size_t i) {
   return &values[i].toTensor();
 }
 
-// At the end of an op: its inputs and outputs are known.
-void count_op(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (counted == nullptr) return;
+// A convolution's weight size and batch, from its inputs, for the end callback, which knows
+// the output's positions.
+struct ConvolutionStart : at::ObserverContext {
+  int64_t weight_elements = 0;
+};
+
+// At the start of an op: its inputs are valid only here (LibTorch 2.x points them at the
+// caller's stack). Products and transposed convolutions are counted from the inputs alone.
+std::unique_ptr<at::ObserverContext> count_op_start(const at::RecordFunction& fn) {
+  if (counted == nullptr) return nullptr;
   const std::string_view name = fn.name();
   const auto inputs = fn.inputs();
   if (name == "aten::convolution") {
     // convolution(input, weight, bias, stride, padding, dilation, transposed, ...)
     const at::Tensor* input = tensor_at(inputs, 0);
     const at::Tensor* weight = tensor_at(inputs, 1);
-    const at::Tensor* output = tensor_at(fn.outputs(), 0);
-    if (!input || !weight || !output || inputs.size() < 7) return;
-    const bool transposed = inputs[6].isBool() && inputs[6].toBool();
+    if (!input || !weight || inputs.size() < 7) return nullptr;
     // Each weight element multiplies once per batch element and per position of the side
-    // the kernel slides over: the output (forward) or the input (transposed).
-    const at::Tensor& slid = transposed ? *input : *output;
-    *counted += 2 * weight->numel() * slid.size(0) * product(slid.sizes(), 2);
-    return;
+    // the kernel slides over: the input (transposed) or the output (forward, at the end).
+    if (inputs[6].isBool() && inputs[6].toBool()) {
+      *counted += 2 * weight->numel() * input->size(0) * product(input->sizes(), 2);
+      return nullptr;
+    }
+    auto start = std::make_unique<ConvolutionStart>();
+    start->weight_elements = weight->numel();
+    return start;
   }
   const bool mm = name == "aten::mm" || name == "aten::bmm";
   const bool add = name == "aten::addmm" || name == "aten::baddbmm";
-  if (!mm && !add) return;
+  if (!mm && !add) return nullptr;
   const at::Tensor* a = tensor_at(inputs, add ? 1 : 0);
   const at::Tensor* b = tensor_at(inputs, add ? 2 : 1);
-  if (!a || !b || a->dim() < 2 || b->dim() < 2) return;
+  if (!a || !b || a->dim() < 2 || b->dim() < 2) return nullptr;
   // (..., n, k) × (..., k, m): 2 n k m per matrix of the batch.
   *counted += 2 * product(a->sizes()) * b->size(-1);
+  return nullptr;
+}
+
+void count_op_end(const at::RecordFunction& fn, at::ObserverContext* context) {
+  if (counted == nullptr || context == nullptr) return;
+  const auto* start = static_cast<const ConvolutionStart*>(context);
+  const at::Tensor* output = tensor_at(fn.outputs(), 0);
+  if (!output || output->dim() < 2) return;
+  *counted += 2 * start->weight_elements * output->size(0) * product(output->sizes(), 2);
 }
 
 }  // namespace
@@ -61,13 +79,11 @@ int64_t forward_flops(const std::function<void()>& forward) {
   SEGBENCH_CHECK(counted == nullptr, ConfigError, "forward_flops: already counting on this thread");
   int64_t total = 0;
   counted = &total;
-  const auto handle = at::addThreadLocalCallback(
-      at::RecordFunctionCallback(
-          [](const at::RecordFunction&) -> std::unique_ptr<at::ObserverContext> { return nullptr; },
-          count_op)
-          .needsInputs(true)
-          .needsOutputs(true)
-          .scopes({at::RecordScope::FUNCTION}));
+  const auto handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(count_op_start, count_op_end)
+                                     .needsInputs(true)
+                                     .needsOutputs(true)
+                                     .scopes({at::RecordScope::FUNCTION}));
   try {
     forward();
   } catch (...) {
