@@ -3,17 +3,23 @@
 #include <memory>
 
 #include "segbench/concepts/distributed.hpp"
+#include "segbench/dist/mpi_staging.hpp"
 #include "segbench/dist/preflight.hpp"
 #include "segbench/dist/rank_group.hpp"
 #include "segbench/error.hpp"
 
 #include <ATen/ops/ones.h>
 #include <mpi.h>
+#if __has_include(<mpi-ext.h>)
+#include <mpi-ext.h>  // OpenMPI's extensions: MPIX_Query_cuda_support
+#endif
 
 #include <fmt/format.h>
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -60,10 +66,20 @@ int checked_count(std::int64_t count, std::string_view who, std::string_view ope
   return static_cast<int>(count);
 }
 
-void check_cpu(const at::Tensor& tensor, std::string_view who, std::string_view operation) {
-  SEGBENCH_CHECK(tensor.defined() && tensor.device().is_cpu(), DistributedError,
-                 "{}: MPI {} needs a defined CPU tensor, found {}", who, operation,
-                 tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
+void check_defined(const at::Tensor& tensor, std::string_view who, std::string_view operation) {
+  SEGBENCH_CHECK(tensor.defined(), DistributedError, "{}: MPI {} of an undefined tensor", who,
+                 operation);
+}
+
+// Whether this MPI reads and writes GPU memory itself: SEGBENCH_MPI_CUDA_AWARE when set, else
+// OpenMPI's run-time answer (built with CUDA and running with it); false for other MPIs.
+bool query_cuda_aware() {
+  bool reported = false;
+#if defined(OMPI_HAVE_MPI_EXT_CUDA) && OMPI_HAVE_MPI_EXT_CUDA
+  reported = MPIX_Query_cuda_support() == 1;
+#endif
+  const char* value = std::getenv("SEGBENCH_MPI_CUDA_AWARE");
+  return cuda_aware_mpi(value ? std::optional<std::string_view>(value) : std::nullopt, reported);
 }
 
 }  // namespace
@@ -101,14 +117,16 @@ MpiContext::MpiContext() : comm_(std::make_unique<Communicator>()) {
             who(), "node split");
   MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_free(&node);
+  cuda_aware_ = query_cuda_aware();
 }
 
 MpiContext::MpiContext(std::unique_ptr<Communicator> comm, int local_rank, int first_rank,
-                       int job_world)
+                       int job_world, bool cuda_aware)
     : comm_(std::move(comm)),
       local_rank_(local_rank),
       first_rank_(first_rank),
-      world_of_job_(job_world) {
+      world_of_job_(job_world),
+      cuda_aware_(cuda_aware) {
   MPI_Comm_set_errhandler(comm_->comm, MPI_ERRORS_RETURN);
   MPI_Comm_rank(comm_->comm, &rank_);
   MPI_Comm_size(comm_->comm, &world_);
@@ -121,6 +139,7 @@ MpiContext::MpiContext(MpiContext&& other) noexcept
       local_rank_(other.local_rank_),
       first_rank_(other.first_rank_),
       world_of_job_(other.world_of_job_),
+      cuda_aware_(other.cuda_aware_),
       owns_mpi_(std::exchange(other.owns_mpi_, false)) {}
 
 MpiContext& MpiContext::operator=(MpiContext&& other) noexcept {
@@ -131,6 +150,7 @@ MpiContext& MpiContext::operator=(MpiContext&& other) noexcept {
     local_rank_ = other.local_rank_;
     first_rank_ = other.first_rank_;
     world_of_job_ = other.world_of_job_;
+    cuda_aware_ = other.cuda_aware_;
     owns_mpi_ = std::exchange(other.owns_mpi_, false) || owns_mpi_;
   }
   return *this;
@@ -154,37 +174,40 @@ MpiContext MpiContext::subgroup(int group_size) {
   check_mpi(MPI_Comm_split(comm_->comm, group_index, rank_, &split), who(),
             fmt::format("split into groups of {} ranks", group_size));
   return MpiContext(std::make_unique<Communicator>(split), local_rank_,
-                    first_rank_ + group_index * group_size, world_of_job_);
+                    first_rank_ + group_index * group_size, world_of_job_, cuda_aware_);
 }
 
 void MpiContext::allreduce_sum(at::Tensor& tensor) {
-  check_cpu(tensor, who(), "allreduce");
+  check_defined(tensor, who(), "allreduce");
   const MPI_Datatype type = sum_type(tensor.scalar_type());
   SEGBENCH_CHECK(type != MPI_DATATYPE_NULL, DistributedError,
                  "{}: MPI allreduce supports float, double, int32 and int64, found {}", who(),
                  c10::toString(tensor.scalar_type()));
-  at::Tensor dense = tensor.contiguous();
+  MpiStagedTensor staged(tensor, cuda_aware_);
   check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, dense.data_ptr(),
-                    checked_count(dense.numel(), who(), "allreduce"), type, MPI_SUM, comm_->comm),
+      MPI_Allreduce(MPI_IN_PLACE, staged.data(), checked_count(tensor.numel(), who(), "allreduce"),
+                    type, MPI_SUM, comm_->comm),
       who(), "allreduce");
-  if (!dense.is_same(tensor)) tensor.copy_(dense);
+  staged.finish();
 }
 
 PendingCollective MpiContext::allreduce_sum_async(at::Tensor& tensor) {
-  check_cpu(tensor, who(), "allreduce");
+  check_defined(tensor, who(), "allreduce");
   const MPI_Datatype type = sum_type(tensor.scalar_type());
   SEGBENCH_CHECK(type != MPI_DATATYPE_NULL && tensor.is_contiguous(), DistributedError,
                  "{}: asynchronous MPI allreduce needs a contiguous float, double, int32 "
                  "or int64 tensor, found {}",
                  who(), c10::toString(tensor.scalar_type()));
+  // A GPU tensor without CUDA-aware MPI is reduced in a pinned host copy, put back at wait().
+  auto staged = std::make_shared<MpiStagedTensor>(tensor, cuda_aware_);
   auto request = std::make_shared<MPI_Request>();
-  check_mpi(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(),
+  check_mpi(MPI_Iallreduce(MPI_IN_PLACE, staged->data(),
                            checked_count(tensor.numel(), who(), "allreduce"), type, MPI_SUM,
                            comm_->comm, request.get()),
             who(), "allreduce");
-  return PendingCollective([request, who = who()] {
+  return PendingCollective([request, staged, who = who()] {
     check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), who, "allreduce");
+    staged->finish();
   });
 }
 
@@ -197,13 +220,13 @@ double MpiContext::allreduce_sum(double value) {
 void MpiContext::broadcast(at::Tensor& tensor, int root) {
   SEGBENCH_CHECK(root >= 0 && root < world_, DistributedError,
                  "{}: broadcast root must be in [0, {}), found {}", who(), world_, root);
-  check_cpu(tensor, who(), "broadcast");
-  at::Tensor dense = tensor.contiguous();
-  const auto bytes = static_cast<std::int64_t>(dense.numel() * dense.element_size());
-  check_mpi(MPI_Bcast(dense.data_ptr(), checked_count(bytes, who(), "broadcast"), MPI_BYTE, root,
+  check_defined(tensor, who(), "broadcast");
+  MpiStagedTensor staged(tensor, cuda_aware_);
+  const auto bytes = static_cast<std::int64_t>(tensor.numel() * tensor.element_size());
+  check_mpi(MPI_Bcast(staged.data(), checked_count(bytes, who(), "broadcast"), MPI_BYTE, root,
                       comm_->comm),
             who(), fmt::format("broadcast from rank {}", root));
-  if (!dense.is_same(tensor)) tensor.copy_(dense);
+  staged.finish();
 }
 
 void MpiContext::barrier() {

@@ -1,5 +1,6 @@
-// A DistributedContext over MPI_COMM_WORLD or a communicator split from it (CPU tensors).
-// <mpi.h> stays in the .cpp.
+// A DistributedContext over MPI_COMM_WORLD or a communicator split from it. CPU tensors, and
+// GPU tensors: in place with a CUDA-aware MPI, else through pinned host copies
+// (dist/mpi_staging.hpp). <mpi.h> stays in the .cpp.
 #pragma once
 
 #include "segbench/dist/pending_collective.hpp"
@@ -24,17 +25,20 @@ class MpiContext {
   ~MpiContext();
 
   int rank() const { return rank_; }
+  /// Whether GPU tensors go to MPI in place: SEGBENCH_MPI_CUDA_AWARE=0|1, else what OpenMPI's
+  /// MPIX_Query_cuda_support() reports (false for other MPIs).
+  bool cuda_aware() const { return cuda_aware_; }
   int world_size() const { return world_; }
   /// Rank among the processes that share this node (MPI_COMM_TYPE_SHARED).
   int local_rank() const { return local_rank_; }
   std::string backend_name() const { return "mpi"; }
 
-  /// In place, on CPU tensors of float, double, int32 or int64.
+  /// In place, on tensors of float, double, int32 or int64.
   void allreduce_sum(at::Tensor& tensor);
   double allreduce_sum(double value);
   /// Starts the allreduce of a contiguous tensor; wait() on the result before reading it.
   PendingCollective allreduce_sum_async(at::Tensor& tensor);
-  /// Any dtype (copied as bytes), CPU tensors.
+  /// Any dtype (copied as bytes).
   void broadcast(at::Tensor& tensor, int root);
   void barrier();
 
@@ -50,7 +54,8 @@ class MpiContext {
 
  private:
   struct Communicator;  // holds the MPI_Comm; frees it unless it is MPI_COMM_WORLD
-  MpiContext(std::unique_ptr<Communicator> comm, int local_rank, int first_rank, int job_world);
+  MpiContext(std::unique_ptr<Communicator> comm, int local_rank, int first_rank, int job_world,
+             bool cuda_aware);
   /// "rank r/w", or for a subgroup "rank R (r/w of the group of ranks a-b)".
   std::string who() const;
 
@@ -60,6 +65,7 @@ class MpiContext {
   int local_rank_ = 0;
   int first_rank_ = 0;    // world rank of this group's rank 0
   int world_of_job_ = 1;  // size of MPI_COMM_WORLD
+  bool cuda_aware_ = false;
   bool owns_mpi_ = false;
 };
 

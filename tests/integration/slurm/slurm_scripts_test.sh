@@ -74,7 +74,7 @@ for ((t = 0; t < ntasks; t++)); do
     export SLURM_PROCID=$t SLURM_LOCALID=$((t % per_node)) SLURM_NODEID=$((t / per_node))
     export SLURM_STEP_NODELIST=$SLURM_JOB_NODELIST SLURM_STEP_NUM_NODES=$nnodes
     export SLURM_STEP_NUM_TASKS=$ntasks SLURMD_NODENAME=${hosts[t / per_node]}
-    env | grep -E '^(SLURM|SLURMD|MASTER|OMP)_' | sort >"$rec/task.$t.env"
+    env | grep -E '^(SLURM|SLURMD|MASTER|OMP|NCCL|TORCH_NCCL)_' | sort >"$rec/task.$t.env"
     exec "$@" >"$rec/task.$t.out" 2>"$rec/task.$t.err"
   ) &
   pids+=($!)
@@ -103,7 +103,8 @@ mkdir -p "$SUBMIT" "$WORK/data"
 run_job() {
   (
     unset RANK WORLD_SIZE LOCAL_RANK MASTER_ADDR MASTER_PORT SEED LOG_DIR CKPT DIST SRUN_ARGS \
-      SEGBENCH_SLURM_DIR OMPI_COMM_WORLD_RANK OMPI_COMM_WORLD_SIZE PMIX_RANK SLURM_RESTART_COUNT
+      DEVICE GPUS_PER_NODE SLURM_GPUS_PER_NODE SLURM_GPUS_PER_TASK SLURM_NTASKS_PER_NODE NCCL_DEBUG \
+      TORCH_NCCL_ASYNC_ERROR_HANDLING NCCL_ASYNC_ERROR_HANDLING SEGBENCH_SLURM_DIR OMPI_COMM_WORLD_RANK OMPI_COMM_WORLD_SIZE PMIX_RANK SLURM_RESTART_COUNT
     export SLURM_JOB_ID=4242 SLURM_NNODES=2 SLURM_NTASKS=4 SLURM_JOB_NODELIST="node[01-02]"
     export SLURM_TASKS_PER_NODE="2(x2)" SLURM_CPUS_PER_TASK=2 SLURM_SUBMIT_DIR=$SUBMIT
     export OMP_NUM_THREADS=1 SEGBENCH_BIN=${DRIVER_BIN%/*} DATA_DIR=$WORK/data
@@ -185,6 +186,35 @@ expect_in "3: seed: 77" "$WORK/job3.out"
 [ "$(arg_after --device "$args")" = cpu ] || fail "DEVICE not passed as --device"
 expect_in "3: device: cpu" "$WORK/job3.out"
 [ "$(<"$WORK/explicit-logs/seed")" = 77 ] || fail "explicit LOG_DIR/seed"
+
+echo "== GPUs: one per task, NCCL environment, CPU path"
+expect_in "devices: no GPUs in the allocation: CPU ranks" "$WORK/job1.out"
+for kv in TORCH_NCCL_ASYNC_ERROR_HANDLING=1 NCCL_ASYNC_ERROR_HANDLING=1 NCCL_DEBUG=WARN; do
+  expect_in "$kv" "$FAKE_SLURM_RECORD/task.3.env"
+done
+expect_in "devices: CPU ranks (DEVICE=cpu)" "$WORK/job3.out"
+expect_not_in "--gpus-per-task" "$args"
+clear_record
+run_job SLURM_GPUS_PER_NODE=h100:2 SLURM_JOB_ID=4250 NCCL_DEBUG=INFO \
+  "$SLURM_DIR/unet3d_kits19.sbatch" --dry-run >"$WORK/gpu1.out" 2>&1 ||
+  { cat "$WORK/gpu1.out" >&2; fail "--gpus-per-node job failed"; }
+expect_in "devices: 2 GPUs per node, bound one per task (srun --gpus-per-task=1)" "$WORK/gpu1.out"
+[ "$(sed -n 2p "$args")" = "--gpus-per-task=1" ] || fail "srun not given --gpus-per-task=1"
+[ "$(sed -n 3p "$args")" = "$DRIVER_BIN" ] || fail "driver not after the GPU binding"
+expect_in "NCCL_DEBUG=INFO" "$FAKE_SLURM_RECORD/task.0.env"
+clear_record
+run_job SLURM_GPUS_PER_TASK=1 SLURM_JOB_ID=4251 "$SLURM_DIR/unet3d_kits19.sbatch" --dry-run \
+  >"$WORK/gpu2.out" 2>&1 || { cat "$WORK/gpu2.out" >&2; fail "--gpus-per-task job failed"; }
+expect_in "devices: one GPU per task (--gpus-per-task=1)" "$WORK/gpu2.out"
+expect_not_in "--gpus-per-task" "$args"  # the step inherits the allocation's binding
+if run_job GPUS_PER_NODE=4 "$SLURM_DIR/unet3d_kits19.sbatch" >"$WORK/gpu3.out" 2>&1; then
+  fail "4 GPUs per node with 2 tasks per node accepted"
+fi
+expect_in "4 GPUs per node but 2 tasks per node" "$WORK/gpu3.out"
+if run_job SLURM_GPUS_PER_TASK=2 "$SLURM_DIR/unet3d_kits19.sbatch" >"$WORK/gpu4.out" 2>&1; then
+  fail "--gpus-per-task=2 accepted"
+fi
+expect_in "submit with --gpus-per-task=1" "$WORK/gpu4.out"
 
 echo "== configuration errors name the setting"
 if run_job DATA_DIR= "$SLURM_DIR/unet3d_kits19.sbatch" >"$WORK/err1.out" 2>&1; then
