@@ -4,9 +4,11 @@ backward, optimiser step (SPEC §1.4-1.5, §2.3-2.4, §3.6-3.7), on random input
 
 Usage: step.py MODEL PRESET STEPS THREADS
   MODEL   unet3d | deepcam | unet2d
-  PRESET  issue (the shapes of issue 15's table) | tiny (the test suite's smoke size)
+  PRESET  issue (the shapes of issue 15's table) | small (the regression suite's) |
+          tiny (the test suite's smoke size)
 Prints one JSON object: the implementation, parameter count, torch version and the wall time of
-every timed step (one untimed warm-up step first). bench/model_step_bench.cpp is the C++ twin.
+every timed step (one untimed warm-up step first). With SEGBENCH_PROFILE=FILE one more step
+runs under ATen's profiler and its Chrome trace is written to FILE. bench/model_step_bench.cpp is the C++ twin.
 """
 import json
 import os
@@ -21,10 +23,13 @@ import models  # noqa: E402
 PRESETS = {
     # model: {preset: settings}
     "unet3d": {"issue": dict(filters=(32, 64, 128, 256, 320), batch=2, size=64),
+               "small": dict(filters=(8, 16, 32, 64, 128), batch=1, size=64),
                "tiny": dict(filters=(4, 8, 8, 16, 16), batch=1, size=64)},
     "deepcam": {"issue": dict(width=1.0, batch=1, shape=(192, 288)),
+                "small": dict(width=0.25, batch=1, shape=(96, 144)),
                 "tiny": dict(width=0.0625, batch=1, shape=(32, 48))},
     "unet2d": {"issue": dict(batch=16, shape=(192, 160)),
+               "small": dict(batch=4, shape=(64, 64)),
                "tiny": dict(batch=2, shape=(16, 16))},
 }
 
@@ -71,6 +76,13 @@ def main(argv):
         opt.step()
         if i > 0:  # the first step creates oneDNN primitives and allocations: warm-up
             times.append(time.perf_counter() - start)
+    trace = os.environ.get("SEGBENCH_PROFILE")
+    if trace:
+        with torch.autograd.profiler.profile() as prof:
+            opt.zero_grad()
+            loss_of().backward()
+            opt.step()
+        prof.export_chrome_trace(trace)
     print(json.dumps({
         "impl": "python", "model": model, "preset": preset, "threads": threads,
         "params": sum(p.numel() for p in net.parameters()),

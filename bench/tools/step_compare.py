@@ -24,6 +24,9 @@ SHAPES = {
     "issue": {"unet3d": "2×1×64³, filters 32–320, SGD Nesterov",
               "deepcam": "1×16×192×288, width 1, Adam",
               "unet2d": "16×4×192×160, deep supervision, AdamW"},
+    "small": {"unet3d": "1×1×64³, filters 8–128, SGD Nesterov",
+              "deepcam": "1×16×96×144, width 1/4, Adam",
+              "unet2d": "4×4×64×64, deep supervision, AdamW"},
     "tiny": {"unet3d": "1×1×64³, filters 4–16, SGD Nesterov",
              "deepcam": "1×16×32×48, width 1/16, Adam",
              "unet2d": "2×4×16×16, deep supervision, AdamW"},
@@ -139,7 +142,7 @@ def main(argv=None):
     p.add_argument("--python", default="/usr/bin/python3",
                    help="the interpreter with the reference's torch (Debian's python3-torch)")
     p.add_argument("--models", default=",".join(MODELS))
-    p.add_argument("--preset", choices=("issue", "tiny"), default="issue")
+    p.add_argument("--preset", choices=("issue", "small", "tiny"), default="issue")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
