@@ -13,10 +13,12 @@ import torch.nn.functional as F
 
 # ---------------------------------------------------------------- 3D U-Net (SPEC §1.3)
 def _conv_block_3d(cin, cout, stride):
+    # The reference's activations table holds nn.ReLU() (not in place); nnU-Net's LeakyReLU and
+    # DeepCAM's Xception ReLUs are in place, as below.
     return nn.Sequential(
         nn.Conv3d(cin, cout, 3, stride=stride, padding=1, bias=False),
         nn.InstanceNorm3d(cout, eps=1e-5, affine=True, track_running_stats=False),
-        nn.ReLU(inplace=True))
+        nn.ReLU())
 
 
 class _TwoConv3d(nn.Module):
@@ -122,7 +124,8 @@ class _XBlock(nn.Module):
         self.end_with_relu = end_with_relu
 
     def forward(self, x):
-        out = self.rep(x) + (self.skip(x) if self.skip is not None else x)
+        out = self.rep(x)
+        out += self.skip(x) if self.skip is not None else x  # in place, as the reference
         return self.relu(out) if self.end_with_relu else out
 
 
@@ -150,21 +153,23 @@ class _Xception(nn.Module):
                 nn.init.kaiming_normal_(m.weight)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
+        # The encoder's ReLUs are in place (the reference's shared nn.ReLU(inplace=True)).
+        x = F.relu_(self.bn1(self.conv1(x)))
+        x = F.relu_(self.bn2(self.conv2(x)))
         x = self.block1(x)
         low_level = F.relu_(x)
         x = self.block3(self.block2(x))
         x = self.block20(self.middle(x))
-        x = F.relu(self.bn3(self.conv3(x)))
-        x = F.relu(self.bn4(self.conv4(x)))
-        return F.relu(self.bn5(self.conv5(x))), low_level
+        x = F.relu_(self.bn3(self.conv3(x)))
+        x = F.relu_(self.bn4(self.conv4(x)))
+        return F.relu_(self.bn5(self.conv5(x))), low_level
 
 
 def _conv_bn_relu(cin, cout, k, dilation=1):
+    # ASPP, projection, low-level and decoder ReLUs are nn.ReLU() (not in place) in the reference.
     return nn.Sequential(nn.Conv2d(cin, cout, k, padding=dilation * (k // 2),
                                    dilation=dilation, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+                         nn.BatchNorm2d(cout), nn.ReLU())
 
 
 class _Aspp(nn.Module):
@@ -190,7 +195,7 @@ class _Aspp(nn.Module):
 def _deconv_bn_relu(cin, cout):
     return nn.Sequential(nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1,
                                             bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+                         nn.BatchNorm2d(cout), nn.ReLU())
 
 
 class DeepLabV3Plus(nn.Module):

@@ -215,7 +215,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--demos", default="kits19")
-    p.add_argument("--seeds", default="2")
+    p.add_argument("--seeds", default="1,3", help="the demo seeds (default: two of the quick ones)")
     args = p.parse_args(argv)
     try:
         if args.compare:
