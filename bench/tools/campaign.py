@@ -5,6 +5,8 @@ max, spread and the olympic mean (best and worst dropped, as MLPerf scores the 3
 
   campaign.py --demo kits19|deepcam|brats --seeds 5 --out DIR [--build BUILD] [--json FILE]
   campaign.py --collect LOG [LOG ...] [--json FILE]     (summarise existing logs)
+  campaign.py --archive CAMPAIGN.json DIR                 (copy its logs to DIR/<demo>/ and
+                                                           write DIR/<demo>.json pointing at them)
 
 Each seed runs examples/<demo>_demo.sh with SEGBENCH_DEMO_SEED=<seed> in DIR/<demo>/seed<N>: the
 seed draws both the synthetic data and the training, and a seed that misses the target counts as
@@ -102,6 +104,25 @@ def seed_list(text):
     return list(range(1, int(text) + 1))
 
 
+def archive(campaign_json, dest):
+    """Copies a campaign's MLLOG files next to a copy of its JSON, with relative log paths, so
+    that the pair can be committed and reported from anywhere."""
+    with open(campaign_json, encoding="utf-8") as f:
+        doc = json.load(f)
+    folder = os.path.join(dest, doc["demo"])
+    os.makedirs(folder, exist_ok=True)
+    for run in doc["runs"]:
+        name = f"seed{run.get('campaign_seed', run.get('seed'))}.log"
+        shutil.copyfile(run["log"], os.path.join(folder, name))
+        run["log"] = os.path.join(doc["demo"], name)
+    out = os.path.join(dest, f"{doc['demo']}.json")
+    with open(f"{out}.tmp{os.getpid()}", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(f"{out}.tmp{os.getpid()}", out)
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--demo", choices=sorted(DEMOS))
@@ -110,8 +131,16 @@ def main(argv=None):
     p.add_argument("--out", help="folder for the runs' logs")
     p.add_argument("--collect", nargs="+", metavar="LOG", help="summarise these MLLOG files")
     p.add_argument("--json", help="write the campaign here")
+    p.add_argument("--archive", nargs=2, metavar=("CAMPAIGN_JSON", "DIR"))
     p.add_argument("extra", nargs="*", help="flags passed on to the driver (after --)")
     args = p.parse_args(argv)
+    if args.archive:
+        try:
+            print(f"wrote {archive(*args.archive)}")
+        except (OSError, KeyError, json.JSONDecodeError) as e:
+            print(f"campaign: --archive {args.archive[0]}: {e}", file=sys.stderr)
+            return 2
+        return 0
     try:
         if args.collect:
             runs = [mllog.summarise(path) for path in args.collect]

@@ -88,6 +88,19 @@ class CampaignTest(unittest.TestCase):
         self.assertAlmostEqual(s["epochs"]["olympic_mean"], 16 / 3)
         self.assertIn("5 of 6", text)
 
+    def test_archive_copies_logs_with_relative_paths(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            camp = os.path.join(tmp, "c.json")
+            quiet(campaign.main, ["--demo", "kits19", "--collect", *SEED_LOGS, "--json", camp])
+            code, _, err = quiet(campaign.main, ["--archive", camp, os.path.join(tmp, "kept")])
+            self.assertEqual(code, 0, err)
+            with open(os.path.join(tmp, "kept", "kits19.json")) as f:
+                doc = json.load(f)
+            self.assertEqual(doc["runs"][3]["log"], os.path.join("kits19", "seed4.log"))
+            with open(os.path.join(tmp, "kept", "kits19", "seed4.log")) as f, \
+                    open(SEED_LOGS[3]) as g:
+                self.assertEqual(f.read(), g.read())
+
     def test_unreadable_log_exits_2(self):
         code, _, err = quiet(campaign.main, ["--collect", os.path.join(DATA, "broken.log")])
         self.assertEqual(code, 2)
