@@ -16,6 +16,7 @@ target, 1 when some did not, 2 on bad use or an unreadable log.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,29 @@ def node_class():
     return f"{os.cpu_count()}-core CPU ({name})"
 
 
+TRAIN_LINE = re.compile(r"^epoch\s+(\d+)/\d+ loss ([-+0-9.eE]+|nan)")
+EVAL_LINE = re.compile(r"^\s*eval epoch\s+(\d+):.* loss ([-+0-9.eE]+|nan)")
+
+
+def add_console_losses(summary, console_path):
+    """The drivers' MLLOG files carry no per-epoch loss for the 3D U-Net and BraTS (the references
+    log none); their progress lines do ("epoch N/M loss X ...", "eval epoch N: ... loss Y"). Fills
+    the summary's empty loss series from them."""
+    if not os.path.exists(console_path):
+        return summary
+    found = {"train_loss": [], "eval_loss": []}
+    with open(console_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            for key, pattern in (("train_loss", TRAIN_LINE), ("eval_loss", EVAL_LINE)):
+                m = pattern.match(line)
+                if m:
+                    found[key].append((int(m[1]), float(m[2])))
+    for key, values in found.items():
+        if not summary["series"][key] and values:
+            summary["series"][key] = values
+    return summary
+
+
 def statistics(runs):
     """Statistics over the runs that reached the target."""
     ok = [r for r in runs if r["reached"]]
@@ -74,7 +98,8 @@ def run_seed(demo, seed, build, out, extra, log=print):
         path = os.path.join(seed_dir, entry)
         if os.path.isdir(path) and entry != "logs":
             shutil.rmtree(path)
-    summary = mllog.summarise(os.path.join(seed_dir, log_rel))
+    summary = add_console_losses(mllog.summarise(os.path.join(seed_dir, log_rel)),
+                                 os.path.join(seed_dir, "demo_stdout.txt"))
     summary.update({"demo": demo, "campaign_seed": seed, "exit_code": code, "wall_s": wall})
     log(f"  {demo} seed {seed}: {'target reached' if summary['reached'] else 'NOT reached'}, "
         f"{summary['epochs']} epochs, {summary['time_to_target_s']:.1f} s to target, "
@@ -112,6 +137,9 @@ def archive(campaign_json, dest):
     folder = os.path.join(dest, doc["demo"])
     os.makedirs(folder, exist_ok=True)
     for run in doc["runs"]:
+        # campaigns run before the console losses were read: <seed dir>/demo_stdout.txt
+        add_console_losses(run, os.path.join(os.path.dirname(os.path.dirname(run["log"])),
+                                             "demo_stdout.txt"))
         name = f"seed{run.get('campaign_seed', run.get('seed'))}.log"
         shutil.copyfile(run["log"], os.path.join(folder, name))
         run["log"] = os.path.join(doc["demo"], name)

@@ -213,7 +213,7 @@ def main(argv=None):
     p.add_argument("--update", action="store_true", help="write the measurement as the baseline")
     p.add_argument("--preset", default="small")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--steps", type=int, default=2)
     p.add_argument("--demos", default="kits19")
     p.add_argument("--seeds", default="1,3", help="the demo seeds (default: two of the quick ones)")
     args = p.parse_args(argv)

@@ -73,18 +73,18 @@ def relative(path, out_dir):
 def plot_curves(campaign, out_dir):
     demo = campaign["demo"]
     fig, (ax_q, ax_l) = plt.subplots(1, 2, figsize=(10, 4))
-    for run in campaign["runs"]:
+    for i, run in enumerate(campaign["runs"]):
         series = run["series"]
         label = f"seed {run.get('campaign_seed', run.get('seed'))}"
+        color = f"C{i % 10}"  # one colour per seed in both panels
         if series["eval_accuracy"]:
             x, y = zip(*series["eval_accuracy"])
-            ax_q.plot(x, y, marker=".", linewidth=1, label=label)
+            ax_q.plot(x, y, marker=".", linewidth=1, color=color, label=label)
         for key, style in (("train_loss", "-"), ("eval_loss", "--")):
             if series[key]:
                 x, y = zip(*series[key])
-                ax_l.plot(x, y, style, linewidth=1,
-                          label=f"{label} {key.split('_')[0]}" if len(campaign["runs"]) <= 5
-                          else None)
+                ax_l.plot(x, y, style, linewidth=1, color=color,
+                          label=label if key == "train_loss" else None)
     target = TARGETS.get(demo)
     if target is not None:
         ax_q.axhline(target, color="black", linestyle=":", label=f"target {target}")
@@ -96,7 +96,7 @@ def plot_curves(campaign, out_dir):
     ax_l.grid(alpha=0.3)
     ax_q.legend(fontsize=7)
     if ax_l.get_legend_handles_labels()[0]:
-        ax_l.legend(fontsize=6, ncol=2)
+        ax_l.legend(fontsize=7)
     fig.tight_layout()
     name = f"{demo}_curves.png"
     fig.savefig(os.path.join(out_dir, name), dpi=100)

@@ -101,6 +101,15 @@ class CampaignTest(unittest.TestCase):
                     open(SEED_LOGS[3]) as g:
                 self.assertEqual(f.read(), g.read())
 
+    def test_console_losses_fill_empty_series(self):
+        r = campaign.add_console_losses(mllog.summarise(os.path.join(DATA, "missed.log")),
+                                        os.path.join(DATA, "demo_stdout.txt"))
+        self.assertEqual(r["series"]["eval_loss"], [(1, 2.1885)])
+        self.assertEqual(r["series"]["train_loss"][0], (1, 1.0))  # the MLLOG series is kept
+        r["series"]["train_loss"] = []
+        campaign.add_console_losses(r, os.path.join(DATA, "demo_stdout.txt"))
+        self.assertEqual(r["series"]["train_loss"], [(1, 2.2093), (2, 1.5)])
+
     def test_unreadable_log_exits_2(self):
         code, _, err = quiet(campaign.main, ["--collect", os.path.join(DATA, "broken.log")])
         self.assertEqual(code, 2)
