@@ -143,7 +143,7 @@ def plot_step_times(bench, out_dir):
         for impl, x in (("python", 0), ("segbench", 1)):
             per_run = [benchstats.median(r) for r in m[impl]["step_s"]]
             ax.scatter([x] * len(per_run), per_run, color="black", s=10, zorder=3)
-        ax.bar_label(bars, fmt="%.2f")
+        ax.bar_label(bars, fmt="%.2f", label_type="center", color="white")
         ax.set(title=f"{model}: {m['speedup']:.2f}× faster" if m["speedup"] >= 1
                else f"{model}: {1 / m['speedup']:.2f}× slower", ylabel="s per step")
         ax.grid(axis="y", alpha=0.3)
