@@ -28,7 +28,9 @@ import benchstats  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.dirname(os.path.abspath(__file__))
-FLOOR = {"speedup": 0.15, "epochs": 0.25, "seconds": 0.5}
+# Speed-up floor: on the shared 2-core machine an unchanged tree measured 19.9 % below its
+# baseline (load 15; 3 pairs each), so 15 % would flake; 25 % still catches a 30 % slower step.
+FLOOR = {"speedup": 0.25, "epochs": 0.25, "seconds": 0.5}
 CAP = 0.5
 
 
