@@ -5,6 +5,10 @@
 #   ./run.sh demo deepcam    DeepCAM demo: synthetic CAM5 HDF5 → stats → train to IoU ≥ 0.82
 #   ./run.sh demo brats      nnU-Net 2D demo: synthetic MSD Task01 → preprocess → Dice ≥ 0.90
 #   ./run.sh test            the whole test suite (meson test)
+#   ./run.sh bench [ARGS]    segbench's training step vs the Python reference's, back to back:
+#                            C++/Python ratio table + JSON (bench/tools/step_compare.py ARGS)
+#   ./run.sh regress [--update]  step benchmarks + a short demo campaign against the stored
+#                            baseline in bench/baselines/ (bench/tools/regress.py)
 #   ./run.sh build           install + configure + build only
 #   ./run.sh deps            install the Debian packages only
 # LibTorch flavour, one switch (after build/test, or SEGBENCH_TORCH for demo):
@@ -25,7 +29,10 @@ DEMO_DIR=${SEGBENCH_DEMO_DIR:-$ROOT/demo-out}
 PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxtensor-dev
   libxtensor-blas-dev libblas-dev liblapack-dev libopenblas0-pthread libfmt-dev catch2
   libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev procps doxygen unzip python3-pip python3-venv python3-yaml)
+  zlib1g-dev procps doxygen unzip python3-pip python3-venv python3-yaml
+  python3-torch python3-matplotlib)
+# python3-torch: the Python reference steps of bench/baseline/ on the same libtorch 1.13;
+# python3-matplotlib: the plots of bench/tools/report.py. Both are run by /usr/bin/python3.
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 
@@ -196,13 +203,30 @@ run_demo() {
   "$ROOT/examples/$script" "$BUILD_DIR" "$DEMO_DIR" "$@"
 }
 
+BENCH_DIR=${SEGBENCH_BENCH_DIR:-$ROOT/bench-out}
+run_bench() {
+  build
+  mkdir -p "$BENCH_DIR"
+  /usr/bin/python3 "$ROOT/bench/tools/step_compare.py" --build "$BUILD_DIR" \
+    --json "$BENCH_DIR/step_compare.json" "$@"
+}
+
+run_regress() {
+  build
+  install_mlperf_logging
+  mkdir -p "$BENCH_DIR"
+  /usr/bin/python3 "$ROOT/bench/tools/regress.py" --build "$BUILD_DIR" --out "$BENCH_DIR/regress" "$@"
+}
+
 case "${1:-}" in
   demo) shift; run_demo "$@" ;;
+  bench) shift; run_bench "$@" ;;
+  regress) shift; run_regress "$@" ;;
   test) shift; if pick_flavour "${1:-}"; then shift; fi; run_tests "$@" ;;
   build) shift; if pick_flavour "${1:-}"; then shift; fi; build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -1,5 +1,6 @@
 #include "segbench/models/unet2d.hpp"
 
+#include <ATen/ops/batch_norm.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/leaky_relu.h>
 #include <fmt/format.h>
@@ -67,10 +68,28 @@ class ConvLayerImpl : public torch::nn::Module {
 
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor y = conv_->forward(x);
+    if (instance_norm_ && y.is_cpu() && y.scalar_type() == at::kFloat) {
+      return instance_norm_leaky_relu(y);
+    }
     if (instance_norm_) y = instance_norm_->forward(y);
     if (batch_norm_) y = batch_norm_->forward(y);
     if (group_norm_) y = group_norm_->forward(y);
     return at::leaky_relu(y, negative_slope_);
+  }
+
+  /// InstanceNorm2d then LeakyReLU in place on batch norm's fresh output, as in the 3D U-Net
+  /// (unet3d.cpp): at::instance_norm's own computation without a separate activation tensor.
+  at::Tensor instance_norm_leaky_relu(const at::Tensor& y) const {
+    const int64_t n = y.size(0), c = y.size(1);
+    std::vector<int64_t> flat_shape(y.sizes().begin(), y.sizes().end());
+    flat_shape[0] = 1;
+    flat_shape[1] = n * c;
+    at::Tensor out = at::batch_norm(y.reshape(flat_shape), instance_norm_->weight.repeat({n}),
+                                    instance_norm_->bias.repeat({n}), /*running_mean=*/{},
+                                    /*running_var=*/{}, /*training=*/true, /*momentum=*/0.0,
+                                    instance_norm_->options.eps(), /*cudnn_enabled=*/false);
+    at::leaky_relu_(out, negative_slope_);
+    return out.view(y.sizes());
   }
 
  private:
