@@ -18,6 +18,7 @@
 #include <string>
 #include <utility>
 
+#include "instance_norm_flat.hpp"
 #include "segbench/detail/shape_text.hpp"
 #include "segbench/error.hpp"
 #include "segbench/models/fast_upsample2d.hpp"
@@ -80,14 +81,7 @@ class ConvLayerImpl : public torch::nn::Module {
   /// InstanceNorm2d then LeakyReLU in place on batch norm's fresh output, as in the 3D U-Net
   /// (unet3d.cpp): at::instance_norm's own computation without a separate activation tensor.
   at::Tensor instance_norm_leaky_relu(const at::Tensor& y) const {
-    const int64_t n = y.size(0), c = y.size(1);
-    std::vector<int64_t> flat_shape(y.sizes().begin(), y.sizes().end());
-    flat_shape[0] = 1;
-    flat_shape[1] = n * c;
-    at::Tensor out = at::batch_norm(y.reshape(flat_shape), instance_norm_->weight.repeat({n}),
-                                    instance_norm_->bias.repeat({n}), /*running_mean=*/{},
-                                    /*running_var=*/{}, /*training=*/true, /*momentum=*/0.0,
-                                    instance_norm_->options.eps(), /*cudnn_enabled=*/false);
+    at::Tensor out = detail::instance_norm_flat(y, *instance_norm_);
     at::leaky_relu_(out, negative_slope_);
     return out.view(y.sizes());
   }

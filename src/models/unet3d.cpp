@@ -1,4 +1,5 @@
 #include "segbench/models/unet3d.hpp"
+#include "instance_norm_flat.hpp"
 #include "segbench/detail/shape_text.hpp"
 
 #include <ATen/ops/batch_norm.h>
@@ -63,20 +64,10 @@ class ConvBlockImpl : public torch::nn::Module {
     return leaky_ ? at::leaky_relu(y, 0.01) : at::relu(y);
   }
 
-  /// InstanceNorm3d (input statistics, affine) then the activation in place: at::instance_norm's
-  /// own computation (batch norm over the (1, N*C, D, H, W) view, weights repeated per sample),
-  /// but the activation writes into batch norm's fresh output instead of a new tensor; applied
-  /// to at::instance_norm's result, which is a view, an in-place activation would cost autograd
-  /// a CopySlices. Same values as the module path.
+  /// InstanceNorm3d (input statistics, affine) then the activation in place on the norm's fresh
+  /// output (instance_norm_flat.hpp). Same values as the module path.
   at::Tensor instance_norm_activation(const at::Tensor& y) const {
-    const int64_t n = y.size(0), c = y.size(1);
-    std::vector<int64_t> flat_shape(y.sizes().begin(), y.sizes().end());
-    flat_shape[0] = 1;
-    flat_shape[1] = n * c;
-    at::Tensor out = at::batch_norm(y.reshape(flat_shape), instance_norm_->weight.repeat({n}),
-                                    instance_norm_->bias.repeat({n}), /*running_mean=*/{},
-                                    /*running_var=*/{}, /*training=*/true, /*momentum=*/0.0,
-                                    instance_norm_->options.eps(), /*cudnn_enabled=*/false);
+    at::Tensor out = detail::instance_norm_flat(y, *instance_norm_);
     if (leaky_) {
       at::leaky_relu_(out, 0.01);
     } else {

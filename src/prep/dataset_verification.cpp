@@ -56,6 +56,26 @@ void check_each(std::size_t count, int jobs, VerifyReport& report,
     for (std::string& line : p) report.problems.push_back(std::move(line));
 }
 
+/// The headers of a preprocessed case's image (float32) and label (uint8) .npy files, their
+/// dtypes checked; nothing when either file is missing (noted in `problems`).
+std::optional<std::pair<NpyHeader, NpyHeader>> read_case_headers(const fs::path& x_path,
+                                                                 const fs::path& y_path,
+                                                                 Problems& problems) {
+  for (const fs::path& p : {x_path, y_path}) {
+    if (!fs::is_regular_file(p))
+      problems.push_back(fmt::format("{}: missing (its partner exists)", p.string()));
+  }
+  if (!problems.empty()) return std::nullopt;
+  std::pair<NpyHeader, NpyHeader> headers{read_npy_header(x_path), read_npy_header(y_path)};
+  if (headers.first.descr != "<f4")
+    problems.push_back(
+        fmt::format("{}: dtype {}, expected float32 (<f4)", x_path.string(), headers.first.descr));
+  if (headers.second.descr != "|u1")
+    problems.push_back(
+        fmt::format("{}: dtype {}, expected uint8 (|u1)", y_path.string(), headers.second.descr));
+  return headers;
+}
+
 // --- headers without the data -----------------------------------------------------------------
 
 /// Counts of label values outside `allowed` and the first one.
@@ -185,19 +205,9 @@ VerifyReport verify_kits19_preprocessed(const fs::path& results_dir,
   check_each(names.size(), options.jobs, report, [&](std::size_t k, Problems& problems) {
     const fs::path x_path = results_dir / (names[k] + "_x.npy");
     const fs::path y_path = results_dir / (names[k] + "_y.npy");
-    for (const fs::path& p : {x_path, y_path}) {
-      if (!fs::is_regular_file(p))
-        problems.push_back(fmt::format("{}: missing (its partner exists)", p.string()));
-    }
-    if (!problems.empty()) return;
-    const NpyHeader x = read_npy_header(x_path);
-    const NpyHeader y = read_npy_header(y_path);
-    if (x.descr != "<f4")
-      problems.push_back(
-          fmt::format("{}: dtype {}, expected float32 (<f4)", x_path.string(), x.descr));
-    if (y.descr != "|u1")
-      problems.push_back(
-          fmt::format("{}: dtype {}, expected uint8 (|u1)", y_path.string(), y.descr));
+    const auto headers = read_case_headers(x_path, y_path, problems);
+    if (!headers) return;
+    const auto& [x, y] = *headers;
     if (x.shape.size() != 4 || x.shape[0] != 1)
       problems.push_back(
           fmt::format("{}: shape {}, expected (1, D, H, W)", x_path.string(), shape_text(x.shape)));
@@ -529,19 +539,9 @@ VerifyReport verify_brats_preprocessed(const fs::path& results_dir,
   check_each(names.size(), options.jobs, report, [&](std::size_t k, Problems& problems) {
     const fs::path x_path = results_dir / (names[k] + "_x.npy");
     const fs::path y_path = results_dir / (names[k] + "_y.npy");
-    for (const fs::path& p : {x_path, y_path}) {
-      if (!fs::is_regular_file(p))
-        problems.push_back(fmt::format("{}: missing (its partner exists)", p.string()));
-    }
-    if (!problems.empty()) return;
-    const NpyHeader x = read_npy_header(x_path);
-    const NpyHeader y = read_npy_header(y_path);
-    if (x.descr != "<f4")
-      problems.push_back(
-          fmt::format("{}: dtype {}, expected float32 (<f4)", x_path.string(), x.descr));
-    if (y.descr != "|u1")
-      problems.push_back(
-          fmt::format("{}: dtype {}, expected uint8 (|u1)", y_path.string(), y.descr));
+    const auto headers = read_case_headers(x_path, y_path, problems);
+    if (!headers) return;
+    const auto& [x, y] = *headers;
     const bool x_ok = x.shape.size() == 4 && (channels == 0 || x.shape[0] == channels) &&
                       (ph == 0 || (x.shape[2] == ph && x.shape[3] == pw));
     if (!x_ok)
