@@ -17,7 +17,9 @@
 #include "segbench/losses/nnunet_loss.hpp"
 #include "segbench/metrics/brats_dice.hpp"
 #include "segbench/models/unet2d.hpp"
+#include "segbench/prep/dataset_verification.hpp"
 #include "segbench/recipes/brats/events.hpp"
+#include "segbench/recipes/common/data_check.hpp"
 #include "segbench/recipes/common/run_options.hpp"
 #include "segbench/train/autocast_scope.hpp"
 #include "segbench/train/epoch_lr_policy.hpp"
@@ -57,6 +59,9 @@ BratsData open_brats_data(const BratsConfig& c) {
   const auto n_class = record["n_class"].get<int64_t>();
   BratsFold fold = kfold_split(list_preprocessed_brats_cases(c.data_dir),
                                static_cast<int>(c.nfolds), static_cast<int>(c.fold));
+  require_valid_data(
+      prep::verify_brats_preprocessed(c.data_dir, {.depth = prep::VerifyDepth::headers, .jobs = 0}),
+      c.data_dir);
   return {BratsDataset(c.data_dir, std::move(fold.train), c.cache_dataset, in_channels),
           BratsDataset(c.data_dir, std::move(fold.validation), c.cache_dataset, in_channels),
           in_channels, n_class};

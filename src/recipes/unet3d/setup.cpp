@@ -9,6 +9,8 @@
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/losses/dice_ce.hpp"
 #include "segbench/metrics/dice.hpp"
+#include "segbench/prep/dataset_verification.hpp"
+#include "segbench/recipes/common/data_check.hpp"
 #include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/unet3d/events.hpp"
 #include "segbench/train/lr_schedule.hpp"
@@ -26,6 +28,9 @@ Unet3DOptions unet3d_model_options(const Unet3dConfig& cfg) {
 
 Unet3dData open_unet3d_data(const Unet3dConfig& cfg) {
   Kits19Split split = split_kits19_cases(cfg.data_dir);
+  require_valid_data(prep::verify_kits19_preprocessed(
+                         cfg.data_dir, {.depth = prep::VerifyDepth::headers, .jobs = 0}),
+                     cfg.data_dir);
   Kits19Dataset train(split.train, cfg.cache_dataset);
   Kits19Dataset validation(split.validation, cfg.cache_dataset);
   return {std::move(split), std::move(train), std::move(validation)};
