@@ -5,6 +5,8 @@
 #   ./run.sh demo deepcam    DeepCAM demo: synthetic CAM5 HDF5 → stats → train to IoU ≥ 0.82
 #   ./run.sh demo brats      nnU-Net 2D demo: synthetic MSD Task01 → preprocess → Dice ≥ 0.90
 #   ./run.sh test            the whole test suite (meson test)
+#   ./run.sh test sanitize   ASan + UBSan build (clang, build-sanitize/): the unit tests, then each
+#                            libFuzzer target for SEGBENCH_FUZZ_RUNS inputs (default 10000)
 #   ./run.sh build           install + configure + build only
 #   ./run.sh deps            install the Debian packages only
 # LibTorch flavour, one switch (after build/test, or SEGBENCH_TORCH for demo):
@@ -52,6 +54,8 @@ CUDA_WHEELS=(
   "nvidia-nvshmem-cu13==3.4.5 290f0a2ee94c9f3687a02502f3b9299a9f9fe826e6d0287ee18482e78d495b80"
   "nvidia-cufile==1.15.1.6 08a3ecefae5a01c7f5117351c64f17c7c62efa5fffdbe24fc7d298da19cd0b44"
 )
+# The sanitize flavour's compiler: Debian 12's clang 14 lacks std::source_location (clang >= 15).
+SANITIZE_PACKAGES=(clang-16 libclang-rt-16-dev)
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 CACHE_DIR=$ROOT/.cache
 
@@ -106,9 +110,11 @@ install_mlperf_logging() {
 # and the meson options; consumes the argument when it names a flavour.
 FLAVOUR=${SEGBENCH_TORCH:-debian}
 MESON_FLAVOUR_ARGS=()
+BUILD_TYPE=release
+BUILD_TARGETS=()  # empty: everything
 pick_flavour() {
   case "${1:-}" in
-    debian | cuda | pytorch | pytorch=*) FLAVOUR=$1; return 0 ;;
+    debian | cuda | pytorch | pytorch=* | sanitize) FLAVOUR=$1; return 0 ;;
   esac
   return 1
 }
@@ -116,6 +122,22 @@ configure_flavour() {
   local torch_dir
   case "$FLAVOUR" in
     debian) ;;
+    sanitize)
+      # Debian's LibTorch with ASan + UBSan (not instrumented itself: tests/fuzz/sanitizers.md).
+      # -O1 and line tables: readable stacks at a fraction of -O2's compile time. Only what
+      # the sanitize run uses is built: no bench, docs, examples or data tools.
+      BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-sanitize}
+      BUILD_TYPE=plain
+      local wrap=""
+      if command -v ccache >/dev/null; then wrap="ccache "; fi
+      export CC="${wrap}clang-16" CXX="${wrap}clang++-16"
+      MESON_FLAVOUR_ARGS=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
+        -Dbench=disabled -Ddocs=disabled
+        -Dcpp_args="-O1 -gline-tables-only -fno-omit-frame-pointer" -Dc_args=-O1)
+      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch
+        tests/fuzz/make_fuzz_seeds tests/fuzz/fuzz_npy tests/fuzz/fuzz_nifti
+        tests/fuzz/fuzz_nifti_gz tests/fuzz/fuzz_hdf5 tests/fuzz/fuzz_checkpoint)
+      ;;
     cuda)
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-cuda}
       torch_dir=$(fetch_cuda_torch)
@@ -148,21 +170,70 @@ configure_flavour() {
 }
 
 build() {
+  if [ "$FLAVOUR" = sanitize ]; then PACKAGES+=("${SANITIZE_PACKAGES[@]}"); fi
   install_deps
   configure_flavour
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     log "configuring $BUILD_DIR (LibTorch: $FLAVOUR)"
-    meson setup "$BUILD_DIR" "$ROOT" --buildtype=release "${MESON_FLAVOUR_ARGS[@]}"
+    meson setup "$BUILD_DIR" "$ROOT" --buildtype=$BUILD_TYPE "${MESON_FLAVOUR_ARGS[@]}"
   fi
   log "building with $JOBS jobs"
   local start=$SECONDS
-  ninja -C "$BUILD_DIR" -j "$JOBS"
+  ninja -C "$BUILD_DIR" -j "$JOBS" "${BUILD_TARGETS[@]}"
   log "build finished in $((SECONDS - start)) s"
+}
+
+# Sanitizer settings for the sanitize flavour's tests and fuzz targets: any report fails the
+# run; the suppressions (tests/fuzz/*.supp) each name the uninstrumented library and why.
+sanitizer_env() {
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0:suppressions=$ROOT/tests/fuzz/asan.supp"
+  export LSAN_OPTIONS="suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tests/fuzz/ubsan.supp"
+}
+
+# Each libFuzzer target from the seeds make_fuzz_seeds writes plus the committed regression
+# inputs (tests/fuzz/regressions/<target>/), for SEGBENCH_FUZZ_RUNS inputs each, seed 1.
+run_fuzz() {
+  local runs=${SEGBENCH_FUZZ_RUNS:-10000} work=$BUILD_DIR/fuzz-run status=0
+  rm -rf "$work" && mkdir -p "$work"
+  "$BUILD_DIR/tests/fuzz/make_fuzz_seeds" "$work/seeds"
+  local target start dirs
+  for target in npy nifti nifti_gz hdf5 checkpoint; do
+    start=$SECONDS
+    mkdir -p "$work/$target/corpus"
+    dirs=("$work/$target/corpus" "$work/seeds/$target")
+    [ -d "$ROOT/tests/fuzz/regressions/$target" ] && dirs+=("$ROOT/tests/fuzz/regressions/$target")
+    # -malloc_limit_mb: an allocation of what a corrupt header claims is a finding.
+    if "$BUILD_DIR/tests/fuzz/fuzz_$target" -runs="$runs" -seed=1 -timeout=20 \
+      -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+      -artifact_prefix="$work/$target/" "${dirs[@]}" >"$work/$target/log" 2>&1; then
+      log "fuzz_$target: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target/log" |
+        grep -o '[0-9]*$') inputs, no finding ($((SECONDS - start)) s)"
+    else
+      status=1
+      log "fuzz_$target: FINDING (log $work/$target/log; input in $work/$target/):"
+      tail -40 "$work/$target/log" >&2
+    fi
+  done
+  return $status
 }
 
 run_tests() {
   build
   install_mlperf_logging
+  if [ "$FLAVOUR" = sanitize ]; then
+    sanitizer_env
+    local start=$SECONDS status=0
+    # The unit suites only: the integration suite's end-to-end trainings and multi-rank runs
+    # take minutes each uninstrumented (docs/fuzzing.md).
+    meson test -C "$BUILD_DIR" --no-rebuild --print-errorlogs --num-processes 2 --suite unit \
+      --timeout-multiplier 3 "$@" || status=$?
+    log "unit tests (ASan + UBSan) finished in $((SECONDS - start)) s"
+    start=$SECONDS
+    run_fuzz || status=1
+    log "fuzzing finished in $((SECONDS - start)) s"
+    return $status
+  fi
   local start=$SECONDS status=0
   # The install/consume test is the same for every LibTorch: the default flavour runs it.
   local skip=()
@@ -202,7 +273,7 @@ case "${1:-}" in
   build) shift; if pick_flavour "${1:-}"; then shift; fi; build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -104,6 +104,31 @@ bool link_exists(hid_t file, std::string_view object_path) {
   return true;
 }
 
+/// A corrupt header can claim any shape: the bytes it needs are compared with what the file
+/// can hold (its size; times deflate's ~1032:1 for a filtered dataset) before anything is
+/// allocated.
+void check_size_against_file(hid_t dataset, hid_t type, const H5DatasetInfo& info,
+                             const fs::path& path, std::string_view name) {
+  std::size_t bytes = H5Tget_size(type);
+  for (const std::size_t d : info.shape) {
+    SEGBENCH_CHECK(!__builtin_mul_overflow(bytes, d, &bytes), DataError,
+                   "{}: shape {} is too large (corrupt header?)", dataset_prefix(path, name),
+                   shape_string(info.shape));
+  }
+  Handle create_plist(H5Dget_create_plist(dataset), H5Pclose);
+  const bool filtered = create_plist.valid() && H5Pget_nfilters(create_plist.get()) > 0;
+  std::error_code ec;
+  const auto file_size = static_cast<double>(std::filesystem::file_size(path, ec));
+  SEGBENCH_CHECK(!ec, DataError, "{}: cannot stat: {}", path.string(), ec.message());
+  constexpr double kMaxDeflateRatio = 1040.0;
+  const double capacity = filtered ? file_size * kMaxDeflateRatio : file_size;
+  SEGBENCH_CHECK(static_cast<double>(bytes) <= capacity, DataError,
+                 "{}: shape {} of {} needs {} bytes, more than the file ({} bytes{}) can hold "
+                 "(corrupt header?)",
+                 dataset_prefix(path, name), shape_string(info.shape), to_string(info.dtype),
+                 bytes, file_size, filtered ? ", compressed" : "");
+}
+
 struct OpenDataset {
   Handle dataset;
   Handle space;
@@ -131,6 +156,7 @@ OpenDataset open_dataset(hid_t file, const fs::path& path, std::string_view name
   H5DatasetInfo info;
   info.shape.assign(dims.begin(), dims.end());
   info.dtype = classify(type.get(), path, name);
+  check_size_against_file(dataset.get(), type.get(), info, path, name);
   return {std::move(dataset), std::move(space), std::move(type), std::move(info)};
 }
 
