@@ -54,8 +54,9 @@ CUDA_WHEELS=(
   "nvidia-nvshmem-cu13==3.4.5 290f0a2ee94c9f3687a02502f3b9299a9f9fe826e6d0287ee18482e78d495b80"
   "nvidia-cufile==1.15.1.6 08a3ecefae5a01c7f5117351c64f17c7c62efa5fffdbe24fc7d298da19cd0b44"
 )
-# The sanitize flavour's compiler: Debian 12's clang 14 lacks std::source_location (clang >= 15).
-SANITIZE_PACKAGES=(clang-16 libclang-rt-16-dev)
+# The sanitize flavour's compiler (Debian 12's clang 14 lacks std::source_location) and llvm-16
+# for llvm-symbolizer (readable sanitizer stacks).
+SANITIZE_PACKAGES=(clang-16 libclang-rt-16-dev llvm-16)
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 CACHE_DIR=$ROOT/.cache
 
@@ -135,7 +136,7 @@ configure_flavour() {
         -Dbench=disabled -Ddocs=disabled
         -Dcpp_args="-O1 -gline-tables-only -fno-omit-frame-pointer" -Dc_args=-O1)
       BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch
-        tests/fuzz/make_fuzz_seeds tests/fuzz/fuzz_npy tests/fuzz/fuzz_nifti
+        tests/fuzz/make_io_fuzz_seeds tests/fuzz/make_checkpoint_fuzz_seed tests/fuzz/fuzz_npy tests/fuzz/fuzz_nifti
         tests/fuzz/fuzz_nifti_gz tests/fuzz/fuzz_hdf5 tests/fuzz/fuzz_checkpoint)
       ;;
     cuda)
@@ -188,21 +189,25 @@ build() {
 sanitizer_env() {
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0:suppressions=$ROOT/tests/fuzz/asan.supp"
   export LSAN_OPTIONS="suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0"
+  export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)}
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tests/fuzz/ubsan.supp"
 }
 
-# Each libFuzzer target from the seeds make_fuzz_seeds writes plus the committed regression
-# inputs (tests/fuzz/regressions/<target>/), for SEGBENCH_FUZZ_RUNS inputs each, seed 1.
+# Each libFuzzer target from the seeds that make_*_fuzz_seed(s) write plus the committed
+# inputs of past findings (tests/data/fuzz-regressions/<target>/), for SEGBENCH_FUZZ_RUNS
+# inputs each, seed 1.
 run_fuzz() {
   local runs=${SEGBENCH_FUZZ_RUNS:-10000} work=$BUILD_DIR/fuzz-run status=0
   rm -rf "$work" && mkdir -p "$work"
-  "$BUILD_DIR/tests/fuzz/make_fuzz_seeds" "$work/seeds"
+  "$BUILD_DIR/tests/fuzz/make_io_fuzz_seeds" "$work/seeds"
+  "$BUILD_DIR/tests/fuzz/make_checkpoint_fuzz_seed" "$work/seeds"
   local target start dirs
   for target in npy nifti nifti_gz hdf5 checkpoint; do
     start=$SECONDS
     mkdir -p "$work/$target/corpus"
     dirs=("$work/$target/corpus" "$work/seeds/$target")
-    [ -d "$ROOT/tests/fuzz/regressions/$target" ] && dirs+=("$ROOT/tests/fuzz/regressions/$target")
+    local regressions=$ROOT/tests/data/fuzz-regressions/$target
+    if [ -d "$regressions" ]; then dirs+=("$regressions"); fi
     # -malloc_limit_mb: an allocation of what a corrupt header claims is a finding.
     if "$BUILD_DIR/tests/fuzz/fuzz_$target" -runs="$runs" -seed=1 -timeout=20 \
       -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \

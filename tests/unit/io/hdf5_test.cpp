@@ -250,3 +250,16 @@ TEST_CASE("hdf5: a shape larger than the file can hold is refused before allocat
                           Catch::Contains("more than the file"));
   REQUIRE_THROWS_WITH(reader.info("climate/data"), Catch::Contains("more than the file"));
 }
+
+TEST_CASE("hdf5: fuzz regression: a compact layout smaller than the shape is refused", "[io]") {
+  // fuzz_hdf5 found it: climate/data's layout message says compact with 1 stored byte for a
+  // (4, 3, 2) float32 shape; HDF5 1.10's H5Dread then copied 96 bytes out of that 1-byte
+  // buffer (heap-buffer-overflow inside libhdf5).
+  const fs::path path =
+      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "compact_size_mismatch.h5";
+  const H5Reader reader(path);
+  REQUIRE_THROWS_WITH(reader.read_float32("climate/data"),
+                      Catch::Contains(path.string() + ": dataset climate/data") &&
+                          Catch::Contains("corrupt storage") &&
+                          Catch::Contains("compact layout holds 1"));
+}

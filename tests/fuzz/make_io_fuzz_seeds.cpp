@@ -1,20 +1,18 @@
-// Writes the fuzz targets' seed corpora: small valid files of each format, made by segbench's
-// own writers (nothing binary is committed). Usage: make_fuzz_seeds DIR; makes DIR/npy,
-// DIR/nifti, DIR/nifti_gz, DIR/hdf5 and DIR/checkpoint.
-#include <torch/torch.h>
+// Writes the readers' fuzz seed corpora: small valid files of each format, made by segbench's
+// own writers (nothing binary is committed). Usage: make_io_fuzz_seeds DIR; makes DIR/npy,
+// DIR/nifti, DIR/nifti_gz and DIR/hdf5. (The checkpoint seed: make_checkpoint_fuzz_seed.)
+#include <fmt/core.h>
 
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
+#include <span>
 #include <vector>
 
 #include "segbench/io/hdf5.hpp"
 #include "segbench/io/nifti.hpp"
 #include "segbench/io/npy.hpp"
-#include "segbench/train/checkpoint.hpp"
-#include "tiny_checkpoint_model.hpp"
 
 namespace fs = std::filesystem;
 using namespace segbench;
@@ -71,14 +69,6 @@ void hdf5_seeds(const fs::path& dir) {
   }
 }
 
-void checkpoint_seeds(const fs::path& dir) {
-  fuzz::TinyCheckpointModel tiny;
-  tiny.optimizer.zero_grad();
-  tiny.model(torch::ones({1, 3})).sum().backward();
-  tiny.optimizer.step();  // momentum buffers, so the optimizer state is not empty
-  save_checkpoint(dir / "tiny.ck.pt", *tiny.model, tiny.optimizer, {2, 0.5, 7});
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,12 +77,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path root = argv[1];
-  for (const char* sub : {"npy", "nifti", "nifti_gz", "hdf5", "checkpoint"})
-    fs::create_directories(root / sub);
+  for (const char* sub : {"npy", "nifti", "nifti_gz", "hdf5"}) fs::create_directories(root / sub);
   npy_seeds(root / "npy");
   nifti_seeds(root / "nifti", ".nii");
   nifti_seeds(root / "nifti_gz", ".nii.gz");
   hdf5_seeds(root / "hdf5");
-  checkpoint_seeds(root / "checkpoint");
   return 0;
 }
