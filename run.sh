@@ -54,8 +54,26 @@ CUDA_WHEELS=(
   "nvidia-nvshmem-cu13==3.4.5 290f0a2ee94c9f3687a02502f3b9299a9f9fe826e6d0287ee18482e78d495b80"
   "nvidia-cufile==1.15.1.6 08a3ecefae5a01c7f5117351c64f17c7c62efa5fffdbe24fc7d298da19cd0b44"
 )
-# The sanitize flavour's compiler (Debian 12's clang 14 lacks std::source_location) and llvm-16
-# for llvm-symbolizer (readable sanitizer stacks).
+SANITIZE_MESON_ARGS=(-Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled
+  -Ddocs=disabled -Dc_args=-O1)
+FUZZ_BUILD_DIR=${SEGBENCH_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+FUZZ_TARGETS=(make_io_fuzz_seeds make_checkpoint_fuzz_seed fuzz_npy fuzz_nifti fuzz_nifti_gz
+  fuzz_hdf5 fuzz_checkpoint)
+# The libFuzzer targets (tests/fuzz) need clang: a second build of the same tree, of which
+# only those targets are built.
+build_fuzz_targets() {
+  if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
+    local wrap=""
+    if command -v ccache >/dev/null; then wrap="ccache "; fi
+    log "configuring $FUZZ_BUILD_DIR (clang 16, libFuzzer)"
+    CC="${wrap}clang-16" CXX="${wrap}clang++-16" meson setup "$FUZZ_BUILD_DIR" "$ROOT" \
+      --buildtype=plain "${SANITIZE_MESON_ARGS[@]}" -Dfuzz=enabled \
+      -Dcpp_args="-O1 -gline-tables-only -fno-omit-frame-pointer"
+  fi
+  ninja -C "$FUZZ_BUILD_DIR" -j "$JOBS" "${FUZZ_TARGETS[@]/#/tests/fuzz/}"
+}
+# The fuzz targets' compiler (Debian 12's clang 14 lacks std::source_location) and llvm-16 for
+# llvm-symbolizer (readable sanitizer stacks).
 SANITIZE_PACKAGES=(clang-16 libclang-rt-16-dev llvm-16)
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 CACHE_DIR=$ROOT/.cache
@@ -124,20 +142,14 @@ configure_flavour() {
   case "$FLAVOUR" in
     debian) ;;
     sanitize)
-      # Debian's LibTorch with ASan + UBSan (not instrumented itself: tests/fuzz/sanitizers.md).
-      # -O1 and line tables: readable stacks at a fraction of -O2's compile time. Only what
-      # the sanitize run uses is built: no bench, docs, examples or data tools.
+      # Debian's LibTorch (itself not instrumented) with ASan + UBSan, built by g++: LibTorch
+      # 1.13's headers do not compile with clang in C++20. -O1 and -g1: readable stacks at a
+      # fraction of -O2's compile time. Only the unit-test binaries are built here (no bench,
+      # docs, examples or data tools); the fuzz targets are built by build_fuzz_targets.
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-sanitize}
       BUILD_TYPE=plain
-      local wrap=""
-      if command -v ccache >/dev/null; then wrap="ccache "; fi
-      export CC="${wrap}clang-16" CXX="${wrap}clang++-16"
-      MESON_FLAVOUR_ARGS=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
-        -Dbench=disabled -Ddocs=disabled
-        -Dcpp_args="-O1 -gline-tables-only -fno-omit-frame-pointer" -Dc_args=-O1)
-      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch
-        tests/fuzz/make_io_fuzz_seeds tests/fuzz/make_checkpoint_fuzz_seed tests/fuzz/fuzz_npy tests/fuzz/fuzz_nifti
-        tests/fuzz/fuzz_nifti_gz tests/fuzz/fuzz_hdf5 tests/fuzz/fuzz_checkpoint)
+      MESON_FLAVOUR_ARGS=("${SANITIZE_MESON_ARGS[@]}" -Dcpp_args="-O1 -g1 -fno-omit-frame-pointer")
+      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch)
       ;;
     cuda)
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-cuda}
@@ -181,6 +193,7 @@ build() {
   log "building with $JOBS jobs"
   local start=$SECONDS
   ninja -C "$BUILD_DIR" -j "$JOBS" "${BUILD_TARGETS[@]}"
+  if [ "$FLAVOUR" = sanitize ]; then build_fuzz_targets; fi
   log "build finished in $((SECONDS - start)) s"
 }
 
@@ -197,10 +210,10 @@ sanitizer_env() {
 # inputs of past findings (tests/data/fuzz-regressions/<target>/), for SEGBENCH_FUZZ_RUNS
 # inputs each, seed 1.
 run_fuzz() {
-  local runs=${SEGBENCH_FUZZ_RUNS:-10000} work=$BUILD_DIR/fuzz-run status=0
+  local runs=${SEGBENCH_FUZZ_RUNS:-10000} work=$FUZZ_BUILD_DIR/fuzz-run status=0
   rm -rf "$work" && mkdir -p "$work"
-  "$BUILD_DIR/tests/fuzz/make_io_fuzz_seeds" "$work/seeds"
-  "$BUILD_DIR/tests/fuzz/make_checkpoint_fuzz_seed" "$work/seeds"
+  "$FUZZ_BUILD_DIR/tests/fuzz/make_io_fuzz_seeds" "$work/seeds"
+  "$FUZZ_BUILD_DIR/tests/fuzz/make_checkpoint_fuzz_seed" "$work/seeds"
   local target start dirs
   for target in npy nifti nifti_gz hdf5 checkpoint; do
     start=$SECONDS
@@ -209,7 +222,7 @@ run_fuzz() {
     local regressions=$ROOT/tests/data/fuzz-regressions/$target
     if [ -d "$regressions" ]; then dirs+=("$regressions"); fi
     # -malloc_limit_mb: an allocation of what a corrupt header claims is a finding.
-    if "$BUILD_DIR/tests/fuzz/fuzz_$target" -runs="$runs" -seed=1 -timeout=20 \
+    if "$FUZZ_BUILD_DIR/tests/fuzz/fuzz_$target" -runs="$runs" -seed=1 -timeout=20 \
       -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
       -artifact_prefix="$work/$target/" "${dirs[@]}" >"$work/$target/log" 2>&1; then
       log "fuzz_$target: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target/log" |
