@@ -243,7 +243,7 @@ run_tests() {
     sanitizer_env
     local start=$SECONDS status=0
     # The unit suites only: the integration suite's end-to-end trainings and multi-rank runs
-    # take minutes each uninstrumented (docs/fuzzing.md).
+    # take minutes each uninstrumented (docs/how-to/fuzz-the-readers.md).
     meson test -C "$BUILD_DIR" --no-rebuild --print-errorlogs --num-processes 2 --suite unit \
       --timeout-multiplier 3 "$@" || status=$?
     log "unit tests (ASan + UBSan) finished in $((SECONDS - start)) s"
