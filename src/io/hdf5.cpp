@@ -279,18 +279,35 @@ bool H5Reader::has_dataset(std::string_view object_path) const {
 
 std::vector<std::string> H5Reader::list_datasets() const {
   silence_hdf5_errors();
+  // A corrupt file can hold link cycles or huge symbol tables that H5Lvisit walks for minutes
+  // (fuzz_hdf5): the walk stops at these bounds, far above any CAM5 file's few datasets.
+  constexpr std::size_t kMaxObjects = 10000;
+  constexpr std::size_t kMaxDepth = 32;
   struct Visit {
     hid_t file;
     std::vector<std::string> names;
+    std::size_t visited = 0;
+    bool too_big = false;
   } visit_state{file_, {}};
   const auto visit = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
     auto* state = static_cast<Visit*>(out);
+    const std::string_view view(name);
+    if (++state->visited > kMaxObjects ||
+        static_cast<std::size_t>(std::count(view.begin(), view.end(), '/')) >= kMaxDepth) {
+      state->too_big = true;
+      return -1;
+    }
     if (is_dataset(state->file, name)) state->names.push_back(name);
     return 0;
   };
   std::vector<std::string>& names = visit_state.names;
-  SEGBENCH_CHECK(H5Lvisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit, &visit_state) >= 0, DataError,
-                 "{}: cannot list the objects in the file", path_.string());
+  const herr_t visited = H5Lvisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit, &visit_state);
+  SEGBENCH_CHECK(!visit_state.too_big, DataError,
+                 "{}: more than {} objects or groups nested {} deep: corrupt group structure "
+                 "(link cycle?)",
+                 path_.string(), kMaxObjects, kMaxDepth);
+  SEGBENCH_CHECK(visited >= 0, DataError, "{}: cannot list the objects in the file",
+                 path_.string());
   std::sort(names.begin(), names.end());
   return names;
 }

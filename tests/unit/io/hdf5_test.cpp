@@ -263,3 +263,13 @@ TEST_CASE("hdf5: fuzz regression: a compact layout smaller than the shape is ref
                           Catch::Contains("corrupt storage") &&
                           Catch::Contains("compact layout holds 1"));
 }
+
+TEST_CASE("hdf5: fuzz regression: a corrupt group structure does not walk for minutes", "[io]") {
+  // fuzz_hdf5 found it: a mutated symbol table made H5Lvisit (list_datasets) run for more than
+  // 100 s; the walk now stops at 10000 objects or 32 levels.
+  const fs::path path =
+      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "link_walk_for_minutes.h5";
+  const H5Reader reader(path);
+  REQUIRE_THROWS_WITH(reader.list_datasets(),
+                      Catch::Contains(path.string()) && Catch::Contains("corrupt group structure"));
+}
