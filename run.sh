@@ -5,6 +5,8 @@
 #   ./run.sh demo deepcam    DeepCAM demo: synthetic CAM5 HDF5 → stats → train to IoU ≥ 0.82
 #   ./run.sh demo brats      nnU-Net 2D demo: synthetic MSD Task01 → preprocess → Dice ≥ 0.90
 #   ./run.sh test            the whole test suite (meson test)
+#   ./run.sh test sanitize   ASan + UBSan: the unit tests (g++, build-sanitize/), then each
+#                            libFuzzer target (clang, build-fuzz/) for SEGBENCH_FUZZ_RUNS inputs (10000)
 #   ./run.sh bench [ARGS]    segbench's training step vs the Python reference's, back to back:
 #                            C++/Python ratio table + JSON (bench/tools/step_compare.py ARGS)
 #   ./run.sh regress [--update]  step benchmarks + a short demo campaign against the stored
@@ -59,6 +61,27 @@ CUDA_WHEELS=(
   "nvidia-nvshmem-cu13==3.4.5 290f0a2ee94c9f3687a02502f3b9299a9f9fe826e6d0287ee18482e78d495b80"
   "nvidia-cufile==1.15.1.6 08a3ecefae5a01c7f5117351c64f17c7c62efa5fffdbe24fc7d298da19cd0b44"
 )
+SANITIZE_MESON_ARGS=(-Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled
+  -Ddocs=disabled -Dc_args=-O1)
+FUZZ_BUILD_DIR=${SEGBENCH_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+FUZZ_TARGETS=(make_io_fuzz_seeds make_checkpoint_fuzz_seed fuzz_npy fuzz_nifti fuzz_nifti_gz
+  fuzz_hdf5 fuzz_checkpoint)
+# The libFuzzer targets (tests/fuzz) need clang: a second build of the same tree, of which
+# only those targets are built.
+build_fuzz_targets() {
+  if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
+    local wrap=""
+    if command -v ccache >/dev/null; then wrap="ccache "; fi
+    log "configuring $FUZZ_BUILD_DIR (clang 16, libFuzzer)"
+    CC="${wrap}clang-16" CXX="${wrap}clang++-16" meson setup "$FUZZ_BUILD_DIR" "$ROOT" \
+      --buildtype=plain "${SANITIZE_MESON_ARGS[@]}" -Dfuzz=enabled \
+      -Dcpp_args="-O1 -gline-tables-only -fno-omit-frame-pointer"
+  fi
+  ninja -C "$FUZZ_BUILD_DIR" -j "$JOBS" "${FUZZ_TARGETS[@]/#/tests/fuzz/}"
+}
+# The fuzz targets' compiler (Debian 12's clang 14 lacks std::source_location) and llvm-16 for
+# llvm-symbolizer (readable sanitizer stacks).
+SANITIZE_PACKAGES=(clang-16 libclang-rt-16-dev llvm-16)
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 CACHE_DIR=$ROOT/.cache
 
@@ -113,9 +136,11 @@ install_mlperf_logging() {
 # and the meson options; consumes the argument when it names a flavour.
 FLAVOUR=${SEGBENCH_TORCH:-debian}
 MESON_FLAVOUR_ARGS=()
+BUILD_TYPE=release
+BUILD_TARGETS=()  # empty: everything
 pick_flavour() {
   case "${1:-}" in
-    debian | cuda | pytorch | pytorch=*) FLAVOUR=$1; return 0 ;;
+    debian | cuda | pytorch | pytorch=* | sanitize) FLAVOUR=$1; return 0 ;;
   esac
   return 1
 }
@@ -123,6 +148,16 @@ configure_flavour() {
   local torch_dir
   case "$FLAVOUR" in
     debian) ;;
+    sanitize)
+      # Debian's LibTorch (itself not instrumented) with ASan + UBSan, built by g++: LibTorch
+      # 1.13's headers do not compile with clang in C++20. -O1 and -g1: readable stacks at a
+      # fraction of -O2's compile time. Only the unit-test binaries are built here (no bench,
+      # docs, examples or data tools); the fuzz targets are built by build_fuzz_targets.
+      BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-sanitize}
+      BUILD_TYPE=plain
+      MESON_FLAVOUR_ARGS=("${SANITIZE_MESON_ARGS[@]}" -Dcpp_args="-O1 -g1 -fno-omit-frame-pointer")
+      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch)
+      ;;
     cuda)
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-cuda}
       torch_dir=$(fetch_cuda_torch)
@@ -155,21 +190,75 @@ configure_flavour() {
 }
 
 build() {
+  if [ "$FLAVOUR" = sanitize ]; then PACKAGES+=("${SANITIZE_PACKAGES[@]}"); fi
   install_deps
   configure_flavour
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     log "configuring $BUILD_DIR (LibTorch: $FLAVOUR)"
-    meson setup "$BUILD_DIR" "$ROOT" --buildtype=release "${MESON_FLAVOUR_ARGS[@]}"
+    meson setup "$BUILD_DIR" "$ROOT" --buildtype=$BUILD_TYPE "${MESON_FLAVOUR_ARGS[@]}"
   fi
   log "building with $JOBS jobs"
   local start=$SECONDS
-  ninja -C "$BUILD_DIR" -j "$JOBS"
+  ninja -C "$BUILD_DIR" -j "$JOBS" "${BUILD_TARGETS[@]}"
+  if [ "$FLAVOUR" = sanitize ]; then build_fuzz_targets; fi
   log "build finished in $((SECONDS - start)) s"
+}
+
+# Sanitizer settings for the sanitize flavour's tests and fuzz targets: any report fails the
+# run; the suppressions (tests/fuzz/*.supp) each name the uninstrumented library and why.
+sanitizer_env() {
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0:suppressions=$ROOT/tests/fuzz/asan.supp"
+  export LSAN_OPTIONS="suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0"
+  export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)}
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tests/fuzz/ubsan.supp"
+}
+
+# Each libFuzzer target from the seeds that make_*_fuzz_seed(s) write plus the committed
+# inputs of past findings (tests/data/fuzz-regressions/<target>/), for SEGBENCH_FUZZ_RUNS
+# inputs each, seed 1.
+run_fuzz() {
+  local runs=${SEGBENCH_FUZZ_RUNS:-10000} work=$FUZZ_BUILD_DIR/fuzz-run status=0
+  rm -rf "$work" && mkdir -p "$work"
+  "$FUZZ_BUILD_DIR/tests/fuzz/make_io_fuzz_seeds" "$work/seeds"
+  "$FUZZ_BUILD_DIR/tests/fuzz/make_checkpoint_fuzz_seed" "$work/seeds"
+  local target start dirs
+  for target in npy nifti nifti_gz hdf5 checkpoint; do
+    start=$SECONDS
+    mkdir -p "$work/$target/corpus"
+    dirs=("$work/$target/corpus" "$work/seeds/$target")
+    local regressions=$ROOT/tests/data/fuzz-regressions/$target
+    if [ -d "$regressions" ]; then dirs+=("$regressions"); fi
+    # -malloc_limit_mb: an allocation of what a corrupt header claims is a finding.
+    if "$FUZZ_BUILD_DIR/tests/fuzz/fuzz_$target" -runs="$runs" -seed=1 -timeout=20 \
+      -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+      -artifact_prefix="$work/$target/" "${dirs[@]}" >"$work/$target/log" 2>&1; then
+      log "fuzz_$target: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target/log" |
+        grep -o '[0-9]*$') inputs, no finding ($((SECONDS - start)) s)"
+    else
+      status=1
+      log "fuzz_$target: FINDING (log $work/$target/log; input in $work/$target/):"
+      tail -40 "$work/$target/log" >&2
+    fi
+  done
+  return $status
 }
 
 run_tests() {
   build
   install_mlperf_logging
+  if [ "$FLAVOUR" = sanitize ]; then
+    sanitizer_env
+    local start=$SECONDS status=0
+    # The unit suites only: the integration suite's end-to-end trainings and multi-rank runs
+    # take minutes each uninstrumented (docs/how-to/fuzz-the-readers.md).
+    meson test -C "$BUILD_DIR" --no-rebuild --print-errorlogs --num-processes 2 --suite unit \
+      --timeout-multiplier 3 "$@" || status=$?
+    log "unit tests (ASan + UBSan) finished in $((SECONDS - start)) s"
+    start=$SECONDS
+    run_fuzz || status=1
+    log "fuzzing finished in $((SECONDS - start)) s"
+    return $status
+  fi
   local start=$SECONDS status=0
   # The install/consume test is the same for every LibTorch: the default flavour runs it.
   local skip=()
@@ -226,7 +315,7 @@ case "${1:-}" in
   build) shift; if pick_flavour "${1:-}"; then shift; fi; build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -104,6 +104,43 @@ bool link_exists(hid_t file, std::string_view object_path) {
   return true;
 }
 
+/// A corrupt header can claim any shape: the bytes it needs are compared with what the file
+/// can hold (its size; times deflate's ~1032:1 for a filtered dataset) before anything is
+/// allocated.
+void check_size_against_file(hid_t dataset, hid_t type, const H5DatasetInfo& info,
+                             const fs::path& path, std::string_view name) {
+  std::size_t bytes = H5Tget_size(type);
+  for (const std::size_t d : info.shape) {
+    SEGBENCH_CHECK(!__builtin_mul_overflow(bytes, d, &bytes), DataError,
+                   "{}: shape {} is too large (corrupt header?)", dataset_prefix(path, name),
+                   shape_string(info.shape));
+  }
+  Handle create_plist(H5Dget_create_plist(dataset), H5Pclose);
+  SEGBENCH_CHECK(create_plist.valid(), DataError, "{}: cannot read its storage layout",
+                 dataset_prefix(path, name));
+  const bool filtered = H5Pget_nfilters(create_plist.get()) > 0;
+  // HDF5 1.10 trusts the layout message: a compact (or allocated contiguous) dataset whose
+  // stored size differs from what its shape needs makes H5Dread copy past the stored bytes
+  // (heap overflow inside libhdf5, found by fuzz_hdf5).
+  const H5D_layout_t layout = H5Pget_layout(create_plist.get());
+  const hsize_t stored = H5Dget_storage_size(dataset);
+  SEGBENCH_CHECK(
+      !(layout == H5D_COMPACT || (layout == H5D_CONTIGUOUS && stored > 0)) || stored == bytes,
+      DataError, "{}: corrupt storage: shape {} of {} needs {} bytes, its {} layout holds {}",
+      dataset_prefix(path, name), shape_string(info.shape), to_string(info.dtype), bytes,
+      layout == H5D_COMPACT ? "compact" : "contiguous", stored);
+  std::error_code ec;
+  const auto file_size = static_cast<double>(std::filesystem::file_size(path, ec));
+  SEGBENCH_CHECK(!ec, DataError, "{}: cannot stat: {}", path.string(), ec.message());
+  constexpr double kMaxDeflateRatio = 1040.0;
+  const double capacity = filtered ? file_size * kMaxDeflateRatio : file_size;
+  SEGBENCH_CHECK(static_cast<double>(bytes) <= capacity, DataError,
+                 "{}: shape {} of {} needs {} bytes, more than the file ({} bytes{}) can hold "
+                 "(corrupt header?)",
+                 dataset_prefix(path, name), shape_string(info.shape), to_string(info.dtype), bytes,
+                 file_size, filtered ? ", compressed" : "");
+}
+
 struct OpenDataset {
   Handle dataset;
   Handle space;
@@ -131,6 +168,7 @@ OpenDataset open_dataset(hid_t file, const fs::path& path, std::string_view name
   H5DatasetInfo info;
   info.shape.assign(dims.begin(), dims.end());
   info.dtype = classify(type.get(), path, name);
+  check_size_against_file(dataset.get(), type.get(), info, path, name);
   return {std::move(dataset), std::move(space), std::move(type), std::move(info)};
 }
 
@@ -241,18 +279,35 @@ bool H5Reader::has_dataset(std::string_view object_path) const {
 
 std::vector<std::string> H5Reader::list_datasets() const {
   silence_hdf5_errors();
+  // A corrupt file can hold link cycles or huge symbol tables that H5Lvisit walks for minutes
+  // (fuzz_hdf5): the walk stops at these bounds, far above any CAM5 file's few datasets.
+  constexpr std::size_t kMaxObjects = 10000;
+  constexpr std::size_t kMaxDepth = 32;
   struct Visit {
     hid_t file;
     std::vector<std::string> names;
+    std::size_t visited = 0;
+    bool too_big = false;
   } visit_state{file_, {}};
   const auto visit = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
     auto* state = static_cast<Visit*>(out);
+    const std::string_view view(name);
+    if (++state->visited > kMaxObjects ||
+        static_cast<std::size_t>(std::count(view.begin(), view.end(), '/')) >= kMaxDepth) {
+      state->too_big = true;
+      return -1;
+    }
     if (is_dataset(state->file, name)) state->names.push_back(name);
     return 0;
   };
   std::vector<std::string>& names = visit_state.names;
-  SEGBENCH_CHECK(H5Lvisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit, &visit_state) >= 0, DataError,
-                 "{}: cannot list the objects in the file", path_.string());
+  const herr_t visited = H5Lvisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit, &visit_state);
+  SEGBENCH_CHECK(!visit_state.too_big, DataError,
+                 "{}: more than {} objects or groups nested {} deep: corrupt group structure "
+                 "(link cycle?)",
+                 path_.string(), kMaxObjects, kMaxDepth);
+  SEGBENCH_CHECK(visited >= 0, DataError, "{}: cannot list the objects in the file",
+                 path_.string());
   std::sort(names.begin(), names.end());
   return names;
 }

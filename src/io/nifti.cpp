@@ -1,6 +1,7 @@
-// NIfTI volumes via nifticlib. The header is checked here first (through zlib, which reads
-// .nii and .nii.gz alike) so that every failure gets a message naming the file; nifticlib
-// then reads the voxels, swapped to native byte order, which we scale and transpose.
+// NIfTI volumes. Reading is done here, through zlib (which reads .nii and .nii.gz alike), so
+// that every field is checked before anything is allocated and every failure names the file:
+// nifticlib would allocate what the header claims, silently turn a spacing of 0 or NaN into
+// 1 mm and decompress a .nii.gz twice. nifticlib still writes the files.
 #include "segbench/io/nifti.hpp"
 
 #include "segbench/io/atomic_file.hpp"
@@ -27,12 +28,22 @@ namespace fs = std::filesystem;
 
 constexpr int kNifti1HeaderSize = 348;
 constexpr int kNifti2HeaderSize = 540;
+// Deflate expands at most ~1032:1; a .nii.gz whose header claims more data than its size
+// times this can hold is refused before anything is allocated.
+constexpr double kMaxDeflateRatio = 1040.0;
 
 struct HeaderSummary {
   int version = 0;
+  bool swapped = false;
   std::int64_t ndim = 0;
   std::array<std::int64_t, 8> dim{};
   int datatype = 0;
+  std::array<double, 3> spacing{};
+  double vox_offset = 0;
+  double slope = 0;
+  double inter = 0;
+  std::size_t item_size = 0;
+  std::size_t data_bytes = 0;  ///< voxel count times item_size
 };
 
 template <class T>
@@ -75,27 +86,75 @@ const char* datatype_name(int datatype) {
   }
 }
 
-/// Reads and validates the fixed header: magic, header size, dims, datatype.
-HeaderSummary check_header(const fs::path& path) {
-  SEGBENCH_CHECK(fs::exists(path), DataError, "{}: NIfTI file does not exist", path.string());
-  gzFile file = gzopen(path.c_str(), "rb");
-  SEGBENCH_CHECK(file != nullptr, DataError, "{}: cannot open NIfTI file", path.string());
+std::size_t datatype_size(int datatype) {
+  switch (datatype) {
+    case DT_UINT8:
+    case DT_INT8:
+      return 1;
+    case DT_INT16:
+    case DT_UINT16:
+      return 2;
+    case DT_INT32:
+    case DT_UINT32:
+    case DT_FLOAT32:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+std::string dims_string(const HeaderSummary& header) {
+  std::string text = "[";
+  for (std::int64_t a = 1; a <= header.ndim; ++a)
+    text += fmt::format("{}{}", a > 1 ? ", " : "", header.dim[a]);
+  return text + "]";
+}
+
+/// Closes a gzFile at scope end.
+struct GzCloser {
+  void operator()(gzFile_s* file) const { gzclose(file); }
+};
+using GzFilePtr = std::unique_ptr<gzFile_s, GzCloser>;
+
+/// Reads up to `size` bytes; returns how many (fewer only at the end of the data). DataError
+/// naming the file on a corrupt gzip stream.
+std::size_t read_up_to(gzFile file, const fs::path& path, unsigned char* out, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    const auto want = static_cast<unsigned>(std::min<std::size_t>(size - done, 1u << 20));
+    const int got = gzread(file, out + done, want);
+    if (got < 0) {
+      int code = 0;
+      const char* message = gzerror(file, &code);
+      throw DataError(fmt::format("{}: corrupt NIfTI file: {}", path.string(),
+                                  message != nullptr ? message : "gzip read error"));
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+/// Reads and validates the fixed header: magic, header size, dims, datatype, spacing,
+/// vox_offset and scaling. Leaves `file` just after the header.
+HeaderSummary check_header(gzFile file, const fs::path& path) {
   unsigned char bytes[kNifti2HeaderSize] = {};
-  const int got = gzread(file, bytes, sizeof bytes);
-  gzclose(file);
+  const std::size_t got = read_up_to(file, path, bytes, kNifti1HeaderSize);
   SEGBENCH_CHECK(got >= kNifti1HeaderSize, DataError,
                  "{}: not a NIfTI file: expected a header of at least {} bytes, found {}",
-                 path.string(), kNifti1HeaderSize, got < 0 ? 0 : got);
+                 path.string(), kNifti1HeaderSize, got);
 
   const auto size_native = read_field<std::int32_t>(bytes, 0, false);
   const auto size_swapped = read_field<std::int32_t>(bytes, 0, true);
-  const bool swapped = size_native != kNifti1HeaderSize && size_native != kNifti2HeaderSize;
+  HeaderSummary summary;
+  summary.swapped = size_native != kNifti1HeaderSize && size_native != kNifti2HeaderSize;
+  const bool swapped = summary.swapped;
   const std::int32_t header_size = swapped ? size_swapped : size_native;
   SEGBENCH_CHECK(header_size == kNifti1HeaderSize || header_size == kNifti2HeaderSize, DataError,
                  "{}: not a NIfTI file: expected sizeof_hdr 348 or 540, found {}", path.string(),
                  size_native);
 
-  HeaderSummary summary;
+  std::array<double, 4> pixdim{};
   if (header_size == kNifti1HeaderSize) {
     const std::string magic(reinterpret_cast<const char*>(bytes + 344), 3);
     SEGBENCH_CHECK(magic == "n+1" && bytes[347] == 0, DataError,
@@ -105,10 +164,16 @@ HeaderSummary check_header(const fs::path& path) {
     for (int i = 0; i < 8; ++i)
       summary.dim[i] = read_field<std::int16_t>(bytes, 40 + 2 * i, swapped);
     summary.datatype = read_field<std::int16_t>(bytes, 70, swapped);
+    for (int i = 1; i <= 3; ++i) pixdim[i] = read_field<float>(bytes, 76 + 4 * i, swapped);
+    summary.vox_offset = read_field<float>(bytes, 108, swapped);
+    summary.slope = read_field<float>(bytes, 112, swapped);
+    summary.inter = read_field<float>(bytes, 116, swapped);
   } else {
-    SEGBENCH_CHECK(got >= kNifti2HeaderSize, DataError,
+    const std::size_t rest =
+        read_up_to(file, path, bytes + kNifti1HeaderSize, kNifti2HeaderSize - kNifti1HeaderSize);
+    SEGBENCH_CHECK(got + rest >= kNifti2HeaderSize, DataError,
                    "{}: truncated NIfTI-2 header: expected {} bytes, found {}", path.string(),
-                   kNifti2HeaderSize, got);
+                   kNifti2HeaderSize, got + rest);
     const std::string magic(reinterpret_cast<const char*>(bytes + 4), 3);
     SEGBENCH_CHECK(magic == "n+2", DataError,
                    "{}: not a single-file NIfTI-2 file: expected magic \"n+2\", found \"{}\"",
@@ -117,6 +182,10 @@ HeaderSummary check_header(const fs::path& path) {
     summary.datatype = read_field<std::int16_t>(bytes, 12, swapped);
     for (int i = 0; i < 8; ++i)
       summary.dim[i] = read_field<std::int64_t>(bytes, 16 + 8 * i, swapped);
+    for (int i = 1; i <= 3; ++i) pixdim[i] = read_field<double>(bytes, 104 + 8 * i, swapped);
+    summary.vox_offset = static_cast<double>(read_field<std::int64_t>(bytes, 168, swapped));
+    summary.slope = read_field<double>(bytes, 176, swapped);
+    summary.inter = read_field<double>(bytes, 184, swapped);
   }
   summary.ndim = summary.dim[0];
   SEGBENCH_CHECK(summary.ndim == 3 || summary.ndim == 4, DataError,
@@ -131,7 +200,83 @@ HeaderSummary check_header(const fs::path& path) {
                  "{}: unsupported NIfTI datatype code {} (expected uint8, int8, int16, uint16, "
                  "int32, uint32, int64, uint64, float32 or float64)",
                  path.string(), summary.datatype);
+  summary.item_size = datatype_size(summary.datatype);
+  summary.data_bytes = summary.item_size;
+  for (std::int64_t a = 1; a <= summary.ndim; ++a) {
+    SEGBENCH_CHECK(
+        !__builtin_mul_overflow(summary.data_bytes, static_cast<std::size_t>(summary.dim[a]),
+                                &summary.data_bytes),
+        DataError, "{}: bad NIfTI dims: {} of {} is too large", path.string(), dims_string(summary),
+        datatype_name(summary.datatype));
+  }
+  // nifticlib turns a spacing of 0 or NaN into 1 mm; a wrong spacing silently changes the
+  // resampling, so it is refused here.
+  for (int i = 1; i <= 3; ++i) {
+    SEGBENCH_CHECK(std::isfinite(pixdim[i]) && pixdim[i] > 0, DataError,
+                   "{}: bad NIfTI spacing: expected pixdim[{}] finite and > 0 mm, found {}",
+                   path.string(), i, pixdim[i]);
+    summary.spacing[i - 1] = pixdim[i];
+  }
+  SEGBENCH_CHECK(std::isfinite(summary.vox_offset) && summary.vox_offset >= header_size &&
+                     summary.vox_offset == std::floor(summary.vox_offset),
+                 DataError,
+                 "{}: bad NIfTI vox_offset: expected a whole number of bytes >= {}, found {}",
+                 path.string(), header_size, summary.vox_offset);
+  const bool scaled = summary.slope != 0.0 && std::isfinite(summary.slope);
+  SEGBENCH_CHECK(!scaled || std::isfinite(summary.inter), DataError,
+                 "{}: valid scl_slope {} but non-finite scl_inter {}", path.string(), summary.slope,
+                 summary.inter);
   return summary;
+}
+
+/// Reads the voxels after the header: exactly data_bytes from vox_offset on, nothing after.
+/// The size is checked against the file (or what its compressed size can hold) first.
+std::vector<unsigned char> read_voxels(gzFile file, const fs::path& path,
+                                       const HeaderSummary& header, std::size_t header_size) {
+  std::error_code ec;
+  const auto file_size = static_cast<double>(fs::file_size(path, ec));
+  SEGBENCH_CHECK(!ec, DataError, "{}: cannot stat NIfTI file: {}", path.string(), ec.message());
+  const bool compressed = gzdirect(file) == 0;
+  // What the file can hold after decompression (its own size when plain).
+  const double capacity = compressed ? file_size * kMaxDeflateRatio + 4096 : file_size;
+  const std::string what = fmt::format("{} bytes of {} voxels for dims {}", header.data_bytes,
+                                       datatype_name(header.datatype), dims_string(header));
+  SEGBENCH_CHECK(header.vox_offset <= capacity, DataError,
+                 "{}: bad NIfTI vox_offset {}: past the end of the file ({} bytes{})",
+                 path.string(), header.vox_offset, file_size, compressed ? " compressed" : "");
+  SEGBENCH_CHECK(header.vox_offset + static_cast<double>(header.data_bytes) <= capacity, DataError,
+                 "{}: NIfTI dims do not match the data: expected {} from vox_offset {}, but the "
+                 "file has {} bytes{} (file truncated or dims corrupt)",
+                 path.string(), what, header.vox_offset, file_size,
+                 compressed ? " compressed" : "");
+
+  // Skip the extensions between the header and vox_offset.
+  std::size_t skip = static_cast<std::size_t>(header.vox_offset) - header_size;
+  unsigned char scratch[4096];
+  while (skip > 0) {
+    const std::size_t want = std::min(skip, sizeof scratch);
+    const std::size_t got = read_up_to(file, path, scratch, want);
+    SEGBENCH_CHECK(got == want, DataError,
+                   "{}: bad NIfTI vox_offset {}: past the end of the (decompressed) data",
+                   path.string(), header.vox_offset);
+    skip -= got;
+  }
+  std::vector<unsigned char> raw(header.data_bytes);
+  const std::size_t got = read_up_to(file, path, raw.data(), raw.size());
+  SEGBENCH_CHECK(got == raw.size(), DataError,
+                 "{}: truncated NIfTI data: expected {} from vox_offset {}, found {} (file "
+                 "truncated or dims corrupt)",
+                 path.string(), what, header.vox_offset, got);
+  // Also reads a gzip stream to its end, so that zlib checks its CRC.
+  SEGBENCH_CHECK(read_up_to(file, path, scratch, 1) == 0, DataError,
+                 "{}: NIfTI dims do not match the data: expected {} from vox_offset {}, found "
+                 "more bytes after them",
+                 path.string(), what, header.vox_offset);
+  int code = Z_OK;
+  const char* message = gzerror(file, &code);
+  SEGBENCH_CHECK(code == Z_OK, DataError, "{}: corrupt NIfTI file: {} (gzip stream cut short?)",
+                 path.string(), message != nullptr ? message : "gzip read error");
+  return raw;
 }
 
 struct NiftiImageDeleter {
@@ -197,23 +342,17 @@ std::size_t NiftiVolume::numel() const {
 }
 
 NiftiVolume read_nifti(const fs::path& path) {
-  const HeaderSummary header = check_header(path);
-  NiftiImagePtr image(nifti_image_read(path.c_str(), 1));
-  std::size_t expected_bytes = 0;
-  int bytes_per_voxel = 0, swap_size = 0;
-  nifti_datatype_sizes(header.datatype, &bytes_per_voxel, &swap_size);
-  expected_bytes = static_cast<std::size_t>(bytes_per_voxel);
-  for (std::int64_t a = 1; a <= header.ndim; ++a)
-    expected_bytes *= static_cast<std::size_t>(header.dim[a]);
-  SEGBENCH_CHECK(image && image->data != nullptr, DataError,
-                 "{}: cannot read NIfTI image data: expected {} bytes of {} voxels for dims "
-                 "[{}, {}, {}{}] (file truncated or corrupt)",
-                 path.string(), expected_bytes, datatype_name(header.datatype), header.dim[1],
-                 header.dim[2], header.dim[3],
-                 header.ndim == 4 ? fmt::format(", {}", header.dim[4]) : std::string());
-  SEGBENCH_CHECK(image->datatype == header.datatype, DataError,
-                 "{}: nifticlib reports datatype {}, header says {}", path.string(),
-                 image->datatype, header.datatype);
+  SEGBENCH_CHECK(fs::exists(path), DataError, "{}: NIfTI file does not exist", path.string());
+  GzFilePtr file(gzopen(path.c_str(), "rb"));
+  SEGBENCH_CHECK(file != nullptr, DataError, "{}: cannot open NIfTI file", path.string());
+  const HeaderSummary header = check_header(file.get(), path);
+  const std::size_t header_size = header.version == 1 ? kNifti1HeaderSize : kNifti2HeaderSize;
+  std::vector<unsigned char> raw = read_voxels(file.get(), path, header, header_size);
+  if (header.swapped) {
+    for (std::size_t offset = 0; offset < raw.size(); offset += header.item_size)
+      std::reverse(raw.begin() + static_cast<std::ptrdiff_t>(offset),
+                   raw.begin() + static_cast<std::ptrdiff_t>(offset + header.item_size));
+  }
 
   NiftiVolume volume;
   volume.datatype = header.datatype;
@@ -222,43 +361,42 @@ NiftiVolume read_nifti(const fs::path& path) {
     n[a] = static_cast<std::size_t>(header.dim[a + 1]);
     volume.shape.push_back(n[a]);
   }
-  volume.spacing = {image->pixdim[1], image->pixdim[2], image->pixdim[3]};
-  const double slope = image->scl_slope;
-  const double inter = image->scl_inter;
+  volume.spacing = header.spacing;
+  const double slope = header.slope;
+  const double inter = header.inter;
   const bool scaled = slope != 0.0 && std::isfinite(slope);
-  SEGBENCH_CHECK(!scaled || std::isfinite(inter), DataError,
-                 "{}: valid scl_slope {} but non-finite scl_inter {}", path.string(), slope, inter);
+  const void* data = raw.data();
   volume.data.resize(volume.numel());
   switch (header.datatype) {
     case DT_UINT8:
-      scale_and_transpose<std::uint8_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::uint8_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_INT8:
-      scale_and_transpose<std::int8_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::int8_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_INT16:
-      scale_and_transpose<std::int16_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::int16_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_UINT16:
-      scale_and_transpose<std::uint16_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::uint16_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_INT32:
-      scale_and_transpose<std::int32_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::int32_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_UINT32:
-      scale_and_transpose<std::uint32_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::uint32_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_INT64:
-      scale_and_transpose<std::int64_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::int64_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_UINT64:
-      scale_and_transpose<std::uint64_t>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<std::uint64_t>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_FLOAT32:
-      scale_and_transpose<float>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<float>(data, n, slope, inter, scaled, volume.data);
       break;
     case DT_FLOAT64:
-      scale_and_transpose<double>(image->data, n, slope, inter, scaled, volume.data);
+      scale_and_transpose<double>(data, n, slope, inter, scaled, volume.data);
       break;
     default:
       break;  // rejected by check_header

@@ -222,3 +222,54 @@ TEST_CASE("hdf5: list_h5_files sorts by name and rejects empty directories", "[i
   CHECK(all[2].filename() == "data-b.h5");
   CHECK(segbench::io::list_h5_files(dir.path(), "data").size() == 2);
 }
+
+TEST_CASE("hdf5: a shape larger than the file can hold is refused before allocating", "[io]") {
+  ScratchDir dir("hdf5");
+  const fs::path path = dir / "huge.h5";
+  {
+    // Contiguous storage is allocated at the first write: never written, the file stays a
+    // few KB while its header claims 2^44 floats (64 TiB).
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const std::vector<hsize_t> dims{hsize_t{1} << 20, hsize_t{1} << 20, 16};
+    const hid_t space = H5Screate_simple(3, dims.data(), nullptr);
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const hid_t dataset =
+        H5Dcreate2(file, "climate/data", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(dataset >= 0);
+    H5Dclose(dataset);
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  REQUIRE(fs::file_size(path) < 100000);
+  const H5Reader reader(path);
+  REQUIRE_THROWS_WITH(reader.read_float32("climate/data"),
+                      Catch::Contains("huge.h5: dataset climate/data") &&
+                          Catch::Contains("(1048576, 1048576, 16)") &&
+                          Catch::Contains("more than the file"));
+  REQUIRE_THROWS_WITH(reader.info("climate/data"), Catch::Contains("more than the file"));
+}
+
+TEST_CASE("hdf5: fuzz regression: a compact layout smaller than the shape is refused", "[io]") {
+  // fuzz_hdf5 found it: climate/data's layout message says compact with 1 stored byte for a
+  // (4, 3, 2) float32 shape; HDF5 1.10's H5Dread then copied 96 bytes out of that 1-byte
+  // buffer (heap-buffer-overflow inside libhdf5).
+  const fs::path path =
+      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "compact_size_mismatch.h5";
+  const H5Reader reader(path);
+  REQUIRE_THROWS_WITH(reader.read_float32("climate/data"),
+                      Catch::Contains(path.string() + ": dataset climate/data") &&
+                          Catch::Contains("corrupt storage") &&
+                          Catch::Contains("compact layout holds 1"));
+}
+
+TEST_CASE("hdf5: fuzz regression: a corrupt group structure does not walk for minutes", "[io]") {
+  // fuzz_hdf5 found it: a mutated symbol table made H5Lvisit (list_datasets) run for more than
+  // 100 s; the walk now stops at 10000 objects or 32 levels.
+  const fs::path path =
+      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "link_walk_for_minutes.h5";
+  const H5Reader reader(path);
+  REQUIRE_THROWS_WITH(reader.list_datasets(),
+                      Catch::Contains(path.string()) && Catch::Contains("corrupt group structure"));
+}

@@ -2,8 +2,10 @@
 
 #include <zlib.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -203,4 +205,114 @@ TEST_CASE("read_nifti rejects bad files with messages naming the file", "[io]") 
         read_nifti(dir / "complex.nii"),
         Catch::Contains("complex.nii") && Catch::Contains("unsupported NIfTI datatype code 32"));
   }
+}
+
+TEST_CASE("read_nifti refuses a spacing of 0, negative, NaN or Inf naming the file", "[io]") {
+  ScratchDir dir("nifti");
+  const float bad = GENERATE(0.f, -1.5f, std::numeric_limits<float>::quiet_NaN(),
+                             std::numeric_limits<float>::infinity());
+  const int axis = GENERATE(0, 2);
+  std::array<float, 3> spacing{1.f, 1.f, 1.f};
+  spacing[axis] = bad;
+  const std::string bytes =
+      nifti1_bytes({2, 3, 4}, 4, 16, spacing, 0.f, 0.f, int16_ramp_file_order());
+  write_bytes(dir / "spacing.nii", bytes);
+  gzip_file(dir / "spacing.nii.gz", bytes);
+  for (const char* name : {"spacing.nii", "spacing.nii.gz"}) {
+    REQUIRE_THROWS_WITH(read_nifti(dir / name),
+                        Catch::Contains(name) && Catch::Contains("bad NIfTI spacing") &&
+                            Catch::Contains(fmt::format("pixdim[{}]", axis + 1)));
+  }
+}
+
+TEST_CASE("read_nifti refuses a vox_offset past the end or inside the header", "[io]") {
+  ScratchDir dir("nifti");
+  std::string bytes =
+      nifti1_bytes({2, 3, 4}, 4, 16, {1.f, 1.f, 1.f}, 0.f, 0.f, int16_ramp_file_order());
+  SECTION("past the end") {
+    put<float>(bytes, 108, 1e6f);
+    write_bytes(dir / "offset.nii", bytes);
+    REQUIRE_THROWS_WITH(read_nifti(dir / "offset.nii"), Catch::Contains("offset.nii") &&
+                                                            Catch::Contains("vox_offset 1000000") &&
+                                                            Catch::Contains("past the end"));
+    gzip_file(dir / "offset.nii.gz", bytes);
+    REQUIRE_THROWS_WITH(read_nifti(dir / "offset.nii.gz"),
+                        Catch::Contains("offset.nii.gz") && Catch::Contains("past the end"));
+  }
+  SECTION("inside the header, negative or NaN") {
+    const float bad = GENERATE(100.f, -352.f, std::numeric_limits<float>::quiet_NaN(), 352.5f);
+    put<float>(bytes, 108, bad);
+    write_bytes(dir / "offset.nii", bytes);
+    REQUIRE_THROWS_WITH(read_nifti(dir / "offset.nii"),
+                        Catch::Contains("offset.nii") && Catch::Contains("bad NIfTI vox_offset"));
+  }
+}
+
+TEST_CASE("read_nifti refuses dims that do not match the data", "[io]") {
+  ScratchDir dir("nifti");
+  SECTION("more data than the dims") {
+    const std::string bytes =
+        nifti1_bytes({2, 3, 3}, 4, 16, {1.f, 1.f, 1.f}, 0.f, 0.f, int16_ramp_file_order());
+    write_bytes(dir / "long.nii", bytes);
+    gzip_file(dir / "long.nii.gz", bytes);
+    for (const char* name : {"long.nii", "long.nii.gz"}) {
+      REQUIRE_THROWS_WITH(read_nifti(dir / name), Catch::Contains(name) &&
+                                                      Catch::Contains("do not match the data") &&
+                                                      Catch::Contains("more bytes after them"));
+    }
+  }
+  SECTION("huge dims are refused before anything is allocated") {
+    // 32767^3 int64 voxels: 2.8e14 bytes claimed by a 400-byte file.
+    const std::string bytes = nifti1_bytes({32767, 32767, 32767}, 1024, 64, {1.f, 1.f, 1.f}, 0.f,
+                                           0.f, std::string(48, '\0'));
+    write_bytes(dir / "huge.nii", bytes);
+    gzip_file(dir / "huge.nii.gz", bytes);
+    REQUIRE_THROWS_WITH(read_nifti(dir / "huge.nii"),
+                        Catch::Contains("huge.nii") && Catch::Contains("do not match the data") &&
+                            Catch::Contains("[32767, 32767, 32767]"));
+    REQUIRE_THROWS_WITH(read_nifti(dir / "huge.nii.gz"),
+                        Catch::Contains("huge.nii.gz") && Catch::Contains("do not match the data"));
+  }
+  SECTION("negative dims") {
+    write_bytes(dir / "negative.nii",
+                nifti1_bytes({2, -3, 4}, 4, 16, {1.f, 1.f, 1.f}, 0.f, 0.f, std::string()));
+    REQUIRE_THROWS_WITH(
+        read_nifti(dir / "negative.nii"),
+        Catch::Contains("negative.nii") && Catch::Contains("expected dim[2] > 0, found -3"));
+  }
+  SECTION("NIfTI-2 dims whose byte count overflows") {
+    std::string bytes(544, '\0');
+    put<std::int32_t>(bytes, 0, 540);
+    std::memcpy(bytes.data() + 4, "n+2\0\r\n\032\n", 8);
+    put<std::int16_t>(bytes, 12, 16);  // float32
+    put<std::int16_t>(bytes, 14, 32);
+    const std::int64_t dims[4] = {3, std::int64_t{1} << 40, std::int64_t{1} << 40, 4};
+    for (int a = 0; a < 4; ++a) put<std::int64_t>(bytes, 16 + 8 * a, dims[a]);
+    for (int a = 1; a <= 3; ++a) put<double>(bytes, 104 + 8 * a, 1.0);
+    put<std::int64_t>(bytes, 168, 544);
+    write_bytes(dir / "overflow.nii", bytes);
+    REQUIRE_THROWS_WITH(read_nifti(dir / "overflow.nii"),
+                        Catch::Contains("overflow.nii") && Catch::Contains("too large"));
+  }
+}
+
+TEST_CASE("read_nifti names the file of a corrupt gzip stream", "[io]") {
+  ScratchDir dir("nifti");
+  write_nifti(dir / "crc.nii.gz", {4, 4, 4}, {1, 1, 1}, c_order_values({4, 4, 4}),
+              NiftiStorage::float32);
+  std::string bytes = read_bytes(dir / "crc.nii.gz");
+  bytes[bytes.size() - 6] ^= 0x5a;  // inside the CRC-32 of the gzip trailer
+  write_bytes(dir / "crc.nii.gz", bytes);
+  REQUIRE_THROWS_WITH(read_nifti(dir / "crc.nii.gz"),
+                      Catch::Contains("crc.nii.gz") && Catch::Contains("corrupt NIfTI file"));
+}
+
+TEST_CASE("read_nifti names the file of a gzip stream cut inside its trailer", "[io]") {
+  ScratchDir dir("nifti");
+  write_nifti(dir / "trailer.nii.gz", {4, 4, 4}, {1, 1, 1}, c_order_values({4, 4, 4}),
+              NiftiStorage::float32);
+  const std::string bytes = read_bytes(dir / "trailer.nii.gz");
+  write_bytes(dir / "trailer.nii.gz", bytes.substr(0, bytes.size() - 4));  // ISIZE cut off
+  REQUIRE_THROWS_WITH(read_nifti(dir / "trailer.nii.gz"),
+                      Catch::Contains("trailer.nii.gz") && Catch::Contains("corrupt NIfTI file"));
 }
