@@ -176,9 +176,13 @@ LoadedCheckpoint load_file(const std::filesystem::path& file, torch::nn::Module&
     load_archive(optimizer_archive, optimizer_section, model);
     model.load(model_archive);
     load_optimizer(optimizer, optimizer_archive);
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     throw TrainingError(
         fmt::format("cannot load checkpoint {}: {}", file.string(), e.what_without_backtrace()));
+  } catch (const std::exception& e) {  // e.g. torch::jit::ErrorReport, not a c10::Error
+    throw TrainingError(fmt::format("cannot load checkpoint {}: {}", file.string(), e.what()));
   }
   return {file, std::move(state), {}};
 }

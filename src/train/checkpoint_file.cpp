@@ -153,7 +153,7 @@ CheckpointFileInfo read_checkpoint_header(const std::filesystem::path& path) {
   if (!in || header.rfind(kMagic, 0) != 0) {
     fail(path, "not a segbench checkpoint (no SEGBENCH-CHECKPOINT header)");
   }
-  const std::regex header_form(R"(SEGBENCH-CHECKPOINT (\d+) ([0-9a-f]{32}))");
+  const std::regex header_form(R"(SEGBENCH-CHECKPOINT (\d{1,9}) ([0-9a-f]{32}))");
   std::smatch m;
   if (!std::regex_match(header, m, header_form)) fail(path, "damaged header line");
   if (std::stoll(m[1].str()) != kCheckpointFormatVersion) {

@@ -1,5 +1,5 @@
 // Writes fuzz_checkpoint's seed: a valid checkpoint of the tiny model (a few KB).
-// Usage: make_checkpoint_fuzz_seed DIR; writes DIR/checkpoint/tiny.ck.pt.
+// Usage: make_checkpoint_fuzz_seed DIR; writes DIR/checkpoint/tiny.sbck.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -19,6 +19,11 @@ int main(int argc, char** argv) {
   tiny.optimizer.zero_grad();
   tiny.model(torch::ones({1, 3})).sum().backward();
   tiny.optimizer.step();  // momentum buffers, so the optimizer state is not empty
-  segbench::save_checkpoint(dir / "tiny.ck.pt", *tiny.model, tiny.optimizer, {2, 0.5, 7});
+  segbench::RunState state;
+  state.next_epoch = 3;
+  state.seed = 7;
+  state.last_quality = 0.5;
+  state.config = {{"optimizer", "sgd"}};
+  segbench::save_checkpoint(dir / "tiny.sbck", *tiny.model, tiny.optimizer, state);
   return 0;
 }

@@ -272,3 +272,20 @@ TEST_CASE("checkpoint: resume_config_differences lists what may not change", "[t
   CHECK_THAT(differ[0], Catch::Contains("batch_size") && Catch::Contains("(absent)"));
   CHECK_THAT(differ[1], Catch::Contains("optimizer") && Catch::Contains("\"adam\""));
 }
+
+TEST_CASE("checkpoint: the fuzzers' past findings are refused by name, before LibTorch parses",
+          "[trainer]") {
+  const fs::path dir = fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "checkpoint";
+  REQUIRE(fs::is_directory(dir));
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    INFO(entry.path());
+    Unet3D model = tiny_model(1);
+    auto optimizer = make_optimizer({.name = "sgd", .learning_rate = 0.1}, model->parameters());
+    REQUIRE_THROWS_AS(load_checkpoint(entry.path(), *model, *optimizer), TrainingError);
+    REQUIRE_THROWS_WITH(load_checkpoint(entry.path(), *model, *optimizer),
+                        Catch::Contains(entry.path().string()));
+    ++files;
+  }
+  CHECK(files >= 3);
+}
