@@ -6,6 +6,9 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/utils.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -87,13 +90,22 @@ TEST_CASE("--device: auto follows CUDA availability, cuda without a GPU fails at
   CHECK(run.shape().accelerators_per_node == 0);
 }
 
-TEST_CASE("stop signals: SIGUSR1 and SIGTERM are remembered, not fatal", "[run]") {
+TEST_CASE("stop signals: the first is remembered, a second ends the process at once", "[run]") {
   DataParallelRun run("toy", RunOptions{.seed = 1}, {});
   const auto stop_requested = run.stop_signals();
-  std::raise(SIGUSR1);
+  std::raise(SIGUSR1);  // would end the process without the handler
   CHECK(stop_requested());
-  std::raise(SIGTERM);  // would end the process without the handler
-  CHECK(stop_requested());
+  // The second signal, in a child (it exits there): 128 + SIGTERM, nothing else run.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::raise(SIGTERM);
+    ::_exit(0);  // not reached when the handler exits
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
 }
 
 TEST_CASE("run_driver: exit codes of the body, errors and --help", "[run]") {
