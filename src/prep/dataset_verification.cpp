@@ -96,6 +96,19 @@ std::optional<std::string> bad_labels(const T* values, std::size_t count,
 
 const std::set<long long> kKits19Labels{0, 1, 2};
 
+/// The full-depth check of a raw NIfTI case: every image voxel finite (scanned on the stored
+/// bytes), every label value (when `label_path` is given) in `labels`.
+void check_nifti_values(const fs::path& image_path, const fs::path& label_path,
+                        const std::set<long long>& labels, Problems& problems) {
+  if (const auto bad = find_non_finite_in_nifti(image_path); bad.any())
+    problems.push_back(fmt::format("{}: {}", image_path.string(),
+                                   describe_non_finite(bad, nifti_voxel_text(bad))));
+  if (label_path.empty()) return;
+  const io::NiftiVolume label = io::read_nifti(label_path);
+  if (auto bad = bad_labels(label.data.data(), label.data.size(), labels))
+    problems.push_back(fmt::format("{}: {}", label_path.string(), *bad));
+}
+
 /// case_00042 → true (a training case, id < 210); names without a numeric id count as training.
 bool kits19_training_case(const std::string& name) {
   const auto underscore = name.find('_');
@@ -163,15 +176,7 @@ VerifyReport verify_kits19_raw(const fs::path& raw_dir, const DatasetCheckOption
                                        shape_text(image.shape)));
     }
     if (options.depth != VerifyDepth::full) return;
-    // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
-    if (const auto bad = find_non_finite_in_nifti(image_path); bad.any())
-      problems.push_back(fmt::format("{}: {}", image_path.string(),
-                                     describe_non_finite(bad, nifti_voxel_text(bad))));
-    if (has_label) {
-      const io::NiftiVolume label = io::read_nifti(label_path);
-      if (auto bad = bad_labels(label.data.data(), label.data.size(), kKits19Labels))
-        problems.push_back(fmt::format("{}: {}", label_path.string(), *bad));
-    }
+    check_nifti_values(image_path, has_label ? label_path : fs::path(), kKits19Labels, problems);
   });
   return report;
 }
@@ -492,12 +497,7 @@ VerifyReport verify_brats(const fs::path& task_dir, const DatasetCheckOptions& o
                                      label_path.string(), shape_text(label.shape),
                                      shape_text(image.shape)));
     if (options.depth != VerifyDepth::full || !problems.empty()) return;
-    if (const auto bad = find_non_finite_in_nifti(image_path); bad.any())
-      problems.push_back(fmt::format("{}: {}", image_path.string(),
-                                     describe_non_finite(bad, nifti_voxel_text(bad))));
-    const io::NiftiVolume seg = io::read_nifti(label_path);
-    if (auto bad = bad_labels(seg.data.data(), seg.data.size(), labels))
-      problems.push_back(fmt::format("{}: {}", label_path.string(), *bad));
+    check_nifti_values(image_path, label_path, labels, problems);
   });
   return report;
 }

@@ -33,9 +33,7 @@ ContextOptions context_options(const RunOptions& options, const c10::Device& dev
 // unwritable place fails the run now rather than at its first save.
 void check_checkpoint_writable(const std::filesystem::path& checkpoint) {
   namespace fs = std::filesystem;
-  const fs::path dir = is_checkpoint_directory(checkpoint) ? checkpoint
-                       : checkpoint.has_parent_path()      ? checkpoint.parent_path()
-                                                           : fs::path(".");
+  const fs::path dir = checkpoint_directory(checkpoint);
   std::error_code ec;
   fs::create_directories(dir, ec);
   SEGBENCH_CHECK(!ec, ConfigError, "--save_ckpt_path {}: cannot create the directory {}: {}",

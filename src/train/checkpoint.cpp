@@ -195,6 +195,11 @@ bool is_checkpoint_directory(const std::filesystem::path& path) {
   return (!text.empty() && text.back() == '/') || !path.has_extension();
 }
 
+std::filesystem::path checkpoint_directory(const std::filesystem::path& path) {
+  if (is_checkpoint_directory(path)) return path;
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
 std::filesystem::path save_checkpoint(const std::filesystem::path& path,
                                       const torch::nn::Module& model,
                                       const torch::optim::Optimizer& optimizer,

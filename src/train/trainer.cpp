@@ -123,11 +123,9 @@ void SegmentationTrainer::check_checkpoint_space() const {
   double bytes = 0.0;
   for (const auto& p : loop_.model->parameters()) bytes += 3.0 * static_cast<double>(p.nbytes());
   for (const auto& b : loop_.model->buffers()) bytes += static_cast<double>(b.nbytes());
-  const fs::path dir = is_checkpoint_directory(options_.checkpoint_path)
-                           ? options_.checkpoint_path
-                           : options_.checkpoint_path.parent_path();
+  const fs::path dir = checkpoint_directory(options_.checkpoint_path);
   std::error_code ec;
-  const fs::space_info space = fs::space(dir.empty() ? fs::path(".") : dir, ec);
+  const fs::space_info space = fs::space(dir, ec);
   if (ec) return;  // the start-up probe has already checked that it is writable
   SEGBENCH_CHECK(static_cast<double>(space.available) >= bytes, ConfigError,
                  "--save_ckpt_path {}: {:.1f} MB free, a checkpoint of this model needs about "

@@ -24,6 +24,10 @@ namespace segbench {
 /// otherwise it is the checkpoint file itself.
 bool is_checkpoint_directory(const std::filesystem::path& path);
 
+/// The directory checkpoints of `path` are written in: `path` itself when it names a checkpoint
+/// directory, else its parent ("." for a bare file name).
+std::filesystem::path checkpoint_directory(const std::filesystem::path& path);
+
 /// Writes a checkpoint: into a directory as checkpoint_file_name(next epoch, next iteration),
 /// removing all but the newest `keep` there; or over the file `path`. Returns the file written.
 /// TrainingError naming the file on any failed write; an older checkpoint stays intact.

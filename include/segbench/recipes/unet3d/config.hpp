@@ -64,8 +64,8 @@ struct Unet3dConfig {
   bool channels_last = false;
   bool tf32 = false;
   bool deterministic = false;  ///< --deterministic (CUDA)
-  std::string dist = "auto";  ///< auto | none | gloo | mpi | nccl
-  int64_t dist_timeout = 60;  ///< seconds: a dead or missing rank fails the others within it
+  std::string dist = "auto";   ///< auto | none | gloo | mpi | nccl
+  int64_t dist_timeout = 60;   ///< seconds: a dead or missing rank fails the others within it
   std::string grad_sync = "after_backward";  ///< after_backward | overlap (with backward)
 
   // Reproducibility and runtime.
