@@ -18,6 +18,8 @@
 #   cuda              the pinned PyTorch 2.11 CUDA 13.0 wheel from PyPI, unpacked into
 #                     .cache/ and linked with this machine's CUDA toolkit  → build-cuda/
 #   pytorch[=DIR]     an installed PyTorch (import torch, or its package DIR) → build-pytorch/
+#   light             no LibTorch at all (-Dtorch=disabled): segbench-data, the light library and
+#                     its tests; installs only the light tier's packages       → build-light/
 #   e.g. ./run.sh build cuda; ./run.sh test cuda; SEGBENCH_TORCH=cuda ./run.sh demo
 set -euo pipefail
 
@@ -35,6 +37,11 @@ PACKAGES=(g++ meson ninja-build cmake pkg-config libtorch-dev libgloo-dev libxte
   python3-torch python3-matplotlib)
 # python3-torch: the Python reference steps of bench/baseline/ on the same libtorch 1.13;
 # python3-matplotlib: the plots of bench/tools/report.py. Both are run by /usr/bin/python3.
+
+# The light tier (-Dtorch=disabled: data tools, no LibTorch) needs only these.
+LIGHT_PACKAGES=(g++ meson ninja-build cmake pkg-config libxtensor-dev libxtensor-blas-dev
+  libfmt-dev catch2 libopenmpi-dev openmpi-bin libhdf5-dev libnifti2-dev libcli11-dev
+  nlohmann-json3-dev zlib1g-dev procps python3-pip python3-venv python3-yaml binutils)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 
@@ -140,7 +147,7 @@ BUILD_TYPE=release
 BUILD_TARGETS=()  # empty: everything
 pick_flavour() {
   case "${1:-}" in
-    debian | cuda | pytorch | pytorch=* | sanitize) FLAVOUR=$1; return 0 ;;
+    debian | cuda | pytorch | pytorch=* | sanitize | light) FLAVOUR=$1; return 0 ;;
   esac
   return 1
 }
@@ -148,6 +155,10 @@ configure_flavour() {
   local torch_dir
   case "$FLAVOUR" in
     debian) ;;
+    light)
+      BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-light}
+      MESON_FLAVOUR_ARGS=(-Dtorch=disabled -Ddocs=disabled)
+      ;;
     sanitize)
       # Debian's LibTorch (itself not instrumented) with ASan + UBSan, built by g++: LibTorch
       # 1.13's headers do not compile with clang in C++20. -O1 and -g1: readable stacks at a
@@ -185,12 +196,13 @@ configure_flavour() {
         MESON_FLAVOUR_ARGS+=(-Dcuda=enabled)
       fi
       ;;
-    *) log "unknown LibTorch flavour '$FLAVOUR' (debian | cuda | pytorch[=DIR])"; exit 2 ;;
+    *) log "unknown LibTorch flavour '$FLAVOUR' (debian | cuda | pytorch[=DIR] | sanitize | light)"; exit 2 ;;
   esac
 }
 
 build() {
   if [ "$FLAVOUR" = sanitize ]; then PACKAGES+=("${SANITIZE_PACKAGES[@]}"); fi
+  if [ "$FLAVOUR" = light ]; then PACKAGES=("${LIGHT_PACKAGES[@]}"); fi
   install_deps
   configure_flavour
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
@@ -315,7 +327,7 @@ case "${1:-}" in
   build) shift; if pick_flavour "${1:-}"; then shift; fi; build ;;
   deps) install_deps ;;
   *)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

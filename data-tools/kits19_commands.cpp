@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "data_command.hpp"
@@ -62,6 +63,14 @@ DataCommand add_preprocess(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--target_spacing", args->prep.target_spacing, "Target spacing in mm")
       ->capture_default_str();
+  cmd->add_option("--interpolation", args->prep.interpolation,
+                  "Trilinear arithmetic to reproduce: aten1 (PyTorch 1.x, the reference's; "
+                  "default) or aten2 (PyTorch 2.x); they differ by up to ~1e-4 after "
+                  "normalisation")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, InterpolationArithmetic>{{"aten1", InterpolationArithmetic::aten1},
+                                                         {"aten2", InterpolationArithmetic::aten2}},
+          CLI::ignore_case));
   add_jobs_option(cmd, args->jobs);
   return {cmd, [args] {
             preprocess_kits19_dir(args->raw_dir, args->results_dir, args->prep, std::cout,
@@ -82,9 +91,9 @@ int verify_checksums_command(const Args& args) {
                v.report.problems.size(), dir, v.table_name);
     if (v.official && fs::exists(default_manifest_path(args.dir))) {
       fmt::print(stderr,
-                 "segbench-data: note: the MD5s depend on the torch build that "
-                 "preprocessed; --checksums {} checks the files are as segbench "
-                 "wrote them (open division)\n",
+                 "segbench-data: note: the official MD5s come from the reference's "
+                 "PyTorch; --checksums {} checks the files are as segbench wrote "
+                 "them (open division)\n",
                  default_manifest_path(args.dir).string());
     }
     return 1;

@@ -1,9 +1,12 @@
 #include "segbench/io/atomic_file.hpp"
 
 #include <fmt/core.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <fstream>
 #include <string>
 #include <system_error>
@@ -47,6 +50,25 @@ void write_text_atomically(const std::filesystem::path& path, std::string_view t
     }
   }
   move_into_place(temp, path);
+}
+
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const auto mark = name.find(".tmp-");
+    if (name.empty() || name[0] != '.' || mark == std::string::npos) continue;
+    long pid = 0;
+    const char* digits = name.data() + mark + 5;
+    const auto [end, parse_error] = std::from_chars(digits, name.data() + name.size(), pid);
+    if (parse_error != std::errc() || end == digits || *end != '-' || pid <= 0) continue;
+    if (pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours
+    std::error_code remove_ec;
+    if (std::filesystem::remove(entry.path(), remove_ec)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace segbench::io

@@ -56,7 +56,8 @@ bool is_manifest(const nlohmann::json& j) {
 }  // namespace
 
 bool is_segbench_metadata(std::string_view file_name) {
-  return file_name == kManifestName || file_name == kVerificationRecordName;
+  return file_name == kManifestName || file_name == kVerificationRecordName ||
+         file_name == kPreprocessSettingsName;
 }
 
 fs::path default_manifest_path(const fs::path& results_dir) {

@@ -1,10 +1,5 @@
 #include "segbench/prep/kits19_preprocess.hpp"
 
-#include <ATen/ops/empty.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/index_select.h>
-#include <ATen/ops/upsample_nearest3d.h>
-#include <ATen/ops/upsample_trilinear3d.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
@@ -12,39 +7,31 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <ostream>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
 
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 #include "segbench/io/npy.hpp"
 #include "segbench/prep/finite_values.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
 #include "segbench/prep/nifti_header.hpp"
+#include "segbench/prep/npy_header.hpp"
 #include "segbench/prep/parallel_files.hpp"
+#include "segbench/prep/volume_resampling.hpp"
 
 namespace segbench::prep {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
+template <class Shape>
+std::string shape_text(const Shape& shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
-}
-
-std::string shape_text(at::IntArrayRef shape) {
-  return fmt::format("({})", fmt::join(shape, ", "));
-}
-
-/// numpy mode="edge" along one axis: `before` copies of the first slice, `after` of the last.
-at::Tensor pad_edge(const at::Tensor& t, std::int64_t axis, std::int64_t before,
-                    std::int64_t after) {
-  if (before == 0 && after == 0) return t;
-  const std::int64_t size = t.size(axis);
-  const std::int64_t padded = size + before + after;
-  at::Tensor index = at::empty({padded}, at::TensorOptions().dtype(at::kLong));
-  auto* idx = index.data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < padded; ++i)
-    idx[i] = std::clamp<std::int64_t>(i - before, 0, size - 1);
-  return at::index_select(t, axis, index);
 }
 
 /// Python's int() of the text after the first '_' up to the next one ("case_00042" → 42).
@@ -61,6 +48,47 @@ int case_id_of(const std::string& name, const fs::path& dir) {
                  "(expected a name like case_00042)",
                  dir.string(), name);
   return std::stoi(digits);
+}
+
+/// What decides the output bytes: a resumed run keeps earlier files only when this is unchanged.
+std::string settings_json(const Kits19PreprocessOptions& options) {
+  const nlohmann::ordered_json settings = {
+      {"tool", "kits19-preprocess"},
+      {"arithmetic", options.interpolation == InterpolationArithmetic::aten1 ? "aten1" : "aten2"},
+      {"target_spacing", options.target_spacing},
+      {"clip", {options.clip_min, options.clip_max}},
+      {"mean", options.mean},
+      {"stddev", options.stddev},
+      {"min_shape", options.min_shape},
+      {"max_case_id", options.max_case_id}};
+  return settings.dump(2) + "\n";
+}
+
+bool settings_match(const fs::path& results_dir, const Kits19PreprocessOptions& options) {
+  std::ifstream in(results_dir / kPreprocessSettingsName, std::ios::binary);
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text == settings_json(options);
+}
+
+/// Outputs are written atomically, so a pair that is there, complete, with the dtypes and the
+/// shape the raw header implies, was finished by an earlier run with the same settings.
+bool case_finished(const fs::path& case_dir, const fs::path& results_dir, const std::string& name,
+                   const Kits19PreprocessOptions& options) {
+  try {
+    const NiftiHeader raw = read_nifti_header(case_dir / "imaging.nii.gz");
+    if (raw.shape.size() != 3) return false;
+    const auto resampled = resampled_shape(raw.spacing, raw.shape, options.target_spacing);
+    std::vector<std::size_t> expected{1};
+    for (std::size_t a = 0; a < 3; ++a)
+      expected.push_back(static_cast<std::size_t>(std::max(resampled[a], options.min_shape)));
+    const NpyHeader x = read_npy_header(results_dir / (name + "_x.npy"));
+    const NpyHeader y = read_npy_header(results_dir / (name + "_y.npy"));
+    return x.complete && y.complete && x.descr == "<f4" && y.descr == "|u1" &&
+           x.shape == expected && y.shape == expected;
+  } catch (const Error&) {
+    return false;  // missing or unreadable: preprocessed again
+  }
 }
 
 }  // namespace
@@ -111,20 +139,17 @@ PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::
                  DataError, "{}: voxel count does not match the shape {}", case_name,
                  shape_text(image.shape));
 
-  const std::vector<std::int64_t> shape5{1, 1, static_cast<std::int64_t>(image.shape[0]),
-                                         static_cast<std::int64_t>(image.shape[1]),
-                                         static_cast<std::int64_t>(image.shape[2])};
-  at::Tensor image_NCDHW = at::from_blob(const_cast<float*>(image.data.data()), shape5,
-                                         at::TensorOptions().dtype(at::kFloat))
-                               .clone();
-  at::Tensor label_NCDHW = at::empty(shape5, at::TensorOptions().dtype(at::kByte));
-  auto* label_out = label_NCDHW.data_ptr<std::uint8_t>();
-  for (std::size_t i = 0; i < label.data.size(); ++i) {
-    const float value = label.data[i];
-    SEGBENCH_CHECK(value >= 0.0f && value < 256.0f, DataError,
-                   "{}: label value {} at flat index {} is outside [0, 255]", case_name, value, i);
-    label_out[i] = static_cast<std::uint8_t>(value);  // truncation, as numpy astype(uint8)
-  }
+  const Shape3 raw_shape{image.shape[0], image.shape[1], image.shape[2]};
+  const auto first_bad_label = std::find_if(label.data.begin(), label.data.end(), [](float value) {
+    return !(value >= 0.0f && value < 256.0f);
+  });
+  SEGBENCH_CHECK(first_bad_label == label.data.end(), DataError,
+                 "{}: label value {} at flat index {} is outside [0, 255]", case_name,
+                 first_bad_label == label.data.end() ? 0.0f : *first_bad_label,
+                 first_bad_label - label.data.begin());
+  PreprocessedCase out;
+  out.image = xt::adapt(image.data, raw_shape);
+  out.label = xt::cast<std::uint8_t>(xt::adapt(label.data, raw_shape));  // truncation, as numpy
 
   if (image.spacing != options.target_spacing) {
     const auto new_shape = resampled_shape(image.spacing, image.shape, options.target_spacing);
@@ -134,29 +159,29 @@ PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::
                      case_name, shape_text(image.shape), image.spacing[0], image.spacing[1],
                      image.spacing[2], a);
     }
-    const std::vector<std::int64_t> size(new_shape.begin(), new_shape.end());
-    image_NCDHW = at::upsample_trilinear3d(image_NCDHW, size, /*align_corners=*/true);
-    label_NCDHW = at::upsample_nearest3d(label_NCDHW, size);
+    const Shape3 size{static_cast<std::size_t>(new_shape[0]),
+                      static_cast<std::size_t>(new_shape[1]),
+                      static_cast<std::size_t>(new_shape[2])};
+    out.image = resample_trilinear_align_corners(out.image, size, options.interpolation);
+    out.label = resample_nearest_legacy(out.label, size);
   }
 
   // Same float32 arithmetic as numpy's clip then (x - mean) / std on a float32 array.
-  image_NCDHW = image_NCDHW.contiguous();
-  float* values = image_NCDHW.data_ptr<float>();
-  const auto count = image_NCDHW.numel();
-  for (std::int64_t i = 0; i < count; ++i) {
-    const float clipped = std::min(std::max(values[i], options.clip_min), options.clip_max);
-    values[i] = (clipped - options.mean) / options.stddev;
-  }
+  out.image =
+      (xt::clip(out.image, options.clip_min, options.clip_max) - options.mean) / options.stddev;
 
-  at::Tensor image_CDHW = image_NCDHW.squeeze(0);
-  at::Tensor label_CDHW = label_NCDHW.squeeze(0);
-  for (std::int64_t axis = 1; axis <= 3; ++axis) {
-    const std::int64_t missing =
-        std::max<std::int64_t>(0, options.min_shape - image_CDHW.size(axis));
-    image_CDHW = pad_edge(image_CDHW, axis, missing / 2, missing - missing / 2);
-    label_CDHW = pad_edge(label_CDHW, axis, missing / 2, missing - missing / 2);
+  Shape3 before{}, after{};
+  for (std::size_t a = 0; a < 3; ++a) {
+    const std::size_t size = out.image.shape()[a];
+    const std::size_t wanted =
+        static_cast<std::size_t>(std::max<std::int64_t>(options.min_shape, 0));
+    const std::size_t missing = wanted > size ? wanted - size : 0;
+    before[a] = missing / 2;
+    after[a] = missing - missing / 2;
   }
-  return {image_CDHW.contiguous(), label_CDHW.contiguous()};
+  out.image = pad_edge(out.image, before, after);
+  out.label = pad_edge(out.label, before, after);
+  return out;
 }
 
 PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::path& results_dir,
@@ -174,17 +199,25 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
                  "{}: expected case_XXXXX directories, found no entry containing \"case\"",
                  raw_data_dir.string());
   fs::create_directories(results_dir);
+  if (const std::size_t stale = io::remove_stale_temporaries(results_dir); stale > 0)
+    fmt::print(progress, "removed {} temporary file(s) of an interrupted run\n", stale);
+  // An old manifest would vouch for files this run replaces; it is written again at the end.
+  fs::remove(default_manifest_path(results_dir));
+  const bool resuming = settings_match(results_dir, options);
+  if (!resuming)
+    io::write_text_atomically(results_dir / kPreprocessSettingsName, settings_json(options));
 
   // Each case's outcome in its slot, so the report and manifest keep the sorted case order
   // whatever the number of jobs.
   struct CaseOutcome {
     bool skipped = false;
+    bool resumed = false;
   };
   std::vector<CaseOutcome> outcomes(cases.size());
   std::vector<int> ids(cases.size());
   for (std::size_t k = 0; k < cases.size(); ++k) ids[k] = case_id_of(cases[k], raw_data_dir);
-  // Memory: a job holds the raw image and label as float, the image tensor, and the resampled
-  // and padded outputs. The largest case decides how many jobs fit (estimate in the header).
+  // Memory: a job holds the raw image and label as float, their copies, and the resampled and
+  // padded outputs. The largest case decides how many jobs fit (estimate in the header).
   std::uint64_t largest = 0;
   for (std::size_t k = 0; k < cases.size(); ++k) {
     if (ids[k] >= options.max_case_id) continue;
@@ -206,24 +239,27 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
       meter.finished(name, 0, fmt::format(": skipped (id {} >= {})", id, options.max_case_id));
       return;
     }
-    const auto start = std::chrono::steady_clock::now();
     const fs::path image_path = raw_data_dir / name / "imaging.nii.gz";
-    // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
-    if (const NonFiniteValues bad = find_non_finite_in_nifti(image_path); bad.any()) {
-      throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
-                                  image_path.string(),
-                                  describe_non_finite(bad, nifti_voxel_text(bad))));
+    if (resuming && case_finished(raw_data_dir / name, results_dir, name, options)) {
+      outcomes[k].resumed = true;
+      meter.finished(name, 0, ": finished by an earlier run (files checked, kept)");
+      return;
     }
+    const auto start = std::chrono::steady_clock::now();
     const io::NiftiVolume image = io::read_nifti(image_path);
+    if (const NonFiniteValues bad = find_non_finite(image.data); bad.any()) {
+      throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
+                                  image_path.string(), describe_non_finite(bad)));
+    }
     const io::NiftiVolume label = io::read_nifti(raw_data_dir / name / "segmentation.nii.gz");
     const PreprocessedCase result = preprocess_kits19_case(image, label, options, name);
 
-    const std::vector<std::size_t> out_shape(result.image.sizes().begin(),
-                                             result.image.sizes().end());
+    const auto& shape = result.image.shape();
+    const std::vector<std::size_t> out_shape{1, shape[0], shape[1], shape[2]};
     io::write_npy(results_dir / (name + "_x.npy"), io::NpyDtype::float32, out_shape,
-                  result.image.data_ptr<float>());
+                  result.image.data());
     io::write_npy(results_dir / (name + "_y.npy"), io::NpyDtype::uint8, out_shape,
-                  result.label.data_ptr<std::uint8_t>());
+                  result.label.data());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::error_code ec;
@@ -231,7 +267,7 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
     meter.finished(name, ec ? 0 : bytes,
                    fmt::format(": id {} raw {} spacing ({:g}, {:g}, {:g}) -> {} in {:.2f} s", id,
                                shape_text(image.shape), image.spacing[0], image.spacing[1],
-                               image.spacing[2], shape_text(result.image.sizes()), seconds));
+                               image.spacing[2], shape_text(out_shape), seconds));
   });
   PreprocessReport report;
   for (std::size_t k = 0; k < cases.size(); ++k) {
@@ -242,13 +278,18 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
     report.written_files.push_back(cases[k] + "_x.npy");
     report.written_files.push_back(cases[k] + "_y.npy");
     ++report.cases_written;
+    if (outcomes[k].resumed) ++report.cases_resumed;
   }
   report.manifest = default_manifest_path(results_dir);
   report.synthetic = fs::exists(raw_data_dir / kKits19SyntheticMarker);
   write_checksum_manifest(results_dir, report.written_files, report.manifest, report.synthetic,
                           resolve_jobs(jobs));
-  fmt::print(progress, "wrote {} cases ({} files) and {}{}\n", report.cases_written,
-             report.written_files.size(), report.manifest.string(),
+  fmt::print(progress, "wrote {} cases ({} files{}) and {}{}\n", report.cases_written,
+             report.written_files.size(),
+             report.cases_resumed > 0
+                 ? fmt::format(", {} cases kept from an earlier run", report.cases_resumed)
+                 : std::string(),
+             report.manifest.string(),
              report.synthetic ? " (synthetic data: not the official KiTS19 data)" : "");
   return report;
 }

@@ -55,7 +55,7 @@ expect_in "case_00000_x.npy: MD5 mismatch: expected .* (the official MLCommons K
 expect_in "case_00209_y.npy: missing" "$WORK/official.txt"
 expect_in "case_00003_x.npy: MD5 mismatch" "$WORK/official.txt"
 expect_in "problem(s) in $D against the official MLCommons KiTS19 checksums" "$WORK/official.txt"
-expect_in "note: the MD5s depend on the torch build" "$WORK/official.txt"
+expect_in "note: the official MD5s come from the reference's PyTorch" "$WORK/official.txt"
 [ ! -e "$D/segbench_verified.json" ] || fail "a failed verification left a record"
 
 echo "== synthetic data: checked against its manifest, never called official"

@@ -2,6 +2,7 @@
 // into place in one rename, so a crash never leaves a torn file under the final name.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string_view>
 
@@ -18,5 +19,10 @@ void move_into_place(const std::filesystem::path& temp, const std::filesystem::p
 /// Writes `text` to a temporary sibling and renames it over `path`; DataError naming both when
 /// either fails (the temporary file is removed).
 void write_text_atomically(const std::filesystem::path& path, std::string_view text);
+
+/// Removes the temporary siblings in `dir` whose writing process is gone (its pid no longer
+/// exists on this machine): what a killed run leaves. Only for directories that processes of
+/// this machine write (a writer on another node would look dead). Returns how many it removed.
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir);
 
 }  // namespace segbench::io

@@ -20,8 +20,12 @@ using ChecksumTable = std::map<std::string, std::string>;
 inline constexpr std::string_view kManifestName = "segbench_manifest.json";
 /// The record kits19-verify leaves after the official table matched (kits19_verification.hpp).
 inline constexpr std::string_view kVerificationRecordName = "segbench_verified.json";
+/// The settings a preprocessor wrote its files with: a resumed run keeps earlier files only when
+/// they are unchanged.
+inline constexpr std::string_view kPreprocessSettingsName = "segbench_preprocess_settings.json";
 
-/// Whether `file_name` is one of segbench's own files beside the data (manifest or record).
+/// Whether `file_name` is one of segbench's own files beside the data (manifest, record or
+/// settings).
 bool is_segbench_metadata(std::string_view file_name);
 
 /// segbench's manifest: the files as written, and whether they came from synthetic raw data

@@ -1,9 +1,8 @@
 // KiTS19 preprocessing as REF3D's preprocess_dataset.py does it: resample to 1.6/1.2/1.2 mm
 // (trilinear image, legacy-nearest label), clip and normalise, edge-pad to the minimum shape,
-// save case_XXXXX_{x,y}.npy. Tensor tier.
+// save case_XXXXX_{x,y}.npy. No torch: xtensor (prep/volume_resampling.hpp reproduces ATen's
+// interpolation), so data can be prepared on a node without LibTorch.
 #pragma once
-
-#include <ATen/core/Tensor.h>
 
 #include <array>
 #include <cstdint>
@@ -11,9 +10,11 @@
 #include <iosfwd>
 #include <string>
 #include <vector>
+#include <xtensor/xtensor.hpp>
 
 #include "segbench/io/nifti.hpp"
 #include "segbench/prep/checksum_manifest.hpp"
+#include "segbench/prep/volume_resampling.hpp"
 
 namespace segbench::prep {
 
@@ -25,12 +26,16 @@ struct Kits19PreprocessOptions {
   float stddev = 76.9f;
   std::int64_t min_shape = 128;  ///< each axis shorter than this is edge-padded to it
   int max_case_id = 210;         ///< cases with id >= this are skipped (KiTS19 test cases)
+  /// Whose trilinear arithmetic the image resampling reproduces: PyTorch 1.x's (the reference's
+  /// era, the default) or 2.x's.
+  InterpolationArithmetic interpolation = InterpolationArithmetic::aten1;
 };
 
-/// image: float32 (1, D, H, W) normalised; label: uint8 (1, D, H, W).
+/// image: float32 (D, H, W) normalised; label: uint8 (D, H, W). The .npy files hold them as
+/// (1, D, H, W), the channel axis the reference's loader expects.
 struct PreprocessedCase {
-  at::Tensor image;
-  at::Tensor label;
+  xt::xtensor<float, 3> image;
+  xt::xtensor<std::uint8_t, 3> label;
 };
 
 /// The spatial shape after resampling: int(spacing / target * shape) per axis, or the raw
@@ -40,9 +45,10 @@ std::array<std::int64_t, 3> resampled_shape(const std::array<double, 3>& spacing
                                             const std::array<double, 3>& target_spacing);
 
 /// Peak memory of one preprocessing job, estimated from the raw shape: raw image and label
-/// as float plus the image tensor (12 bytes a raw voxel; nifticlib's own buffer is freed before)
-/// and the resampled image and label with their padded copies (10 bytes an output voxel), plus
-/// a base for the process. bench/data_tools_bench.sh checks it against the measured peak RSS.
+/// as float, the image and label copies (13 bytes a raw voxel; the decompressed file buffer is
+/// freed before) and the resampled image and label with their padded copies (10 bytes an output
+/// voxel), plus a base for the process. bench/data_tools_bench.sh checks it against the measured
+/// peak RSS.
 inline constexpr std::uint64_t kKits19BytesPerRawVoxel = 14;
 inline constexpr std::uint64_t kKits19BytesPerOutputVoxel = 10;
 inline constexpr std::uint64_t kKits19JobBaseBytes = std::uint64_t{64} << 20;
@@ -57,8 +63,9 @@ PreprocessedCase preprocess_kits19_case(const io::NiftiVolume& image, const io::
                                         const std::string& case_name = "case");
 
 struct PreprocessReport {
-  int cases_written = 0;
-  std::vector<std::string> skipped;        ///< case directory names skipped by id
+  int cases_written = 0;             ///< in the manifest, resumed ones included
+  int cases_resumed = 0;             ///< finished by an earlier run with the same settings, kept
+  std::vector<std::string> skipped;  ///< case directory names skipped by id
   std::vector<std::string> written_files;  ///< file names inside results_dir, in write order
   std::filesystem::path manifest;          ///< the segbench_manifest.json written
   bool synthetic = false;                  ///< raw_data_dir came from kits19-synth
@@ -67,7 +74,10 @@ struct PreprocessReport {
 /// Visits the entries of raw_data_dir whose name contains "case", in sorted order, preprocesses
 /// each `<case>/imaging.nii.gz` + `segmentation.nii.gz` into `<results_dir>/<case>_x.npy` and
 /// `_y.npy`, prints one progress line per case, then writes `<results_dir>/segbench_manifest.json`
-/// (marked synthetic when raw_data_dir holds kits19-synth's marker file). `jobs` cases run at
+/// (marked synthetic when raw_data_dir holds kits19-synth's marker file; removed at the start, so
+/// an interrupted run leaves none). A rerun into the same results_dir with the same settings
+/// (segbench_preprocess_settings.json) keeps each case whose two files are complete with the
+/// expected dtypes and shape, and preprocesses the rest. `jobs` cases run at
 /// a time (0: every core; fewer when kits19_job_bytes of the largest case times the jobs would
 /// not fit the available memory); the files and the manifest do not depend on it. An image holding
 /// NaN or Inf is a DataError naming its file.

@@ -1,7 +1,4 @@
-#include "catch_torch.hpp"
-
-#include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -53,7 +50,6 @@ TEST_CASE("resampled_shape truncates spacing / target * shape", "[prep]") {
 }
 
 TEST_CASE("preprocessing resamples the image trilinearly with aligned corners", "[prep]") {
-  at::set_num_threads(1);
   // A ramp 10 z + y (constant along x): (2, 3, 4) at (3.2, 2.4, 3.0) mm → (4, 6, 10) at
   // (1.6, 1.2, 1.2). With align_corners the source coordinate is dst * (in - 1) / (out - 1), so
   // output (z, y, x) holds 10 z / 3 + 2 y / 5.
@@ -61,33 +57,31 @@ TEST_CASE("preprocessing resamples the image trilinearly with aligned corners", 
       volume({2, 3, 4}, {3.2, 2.4, 3.0}, [](int z, int y, int) { return 10 * z + y; });
   const auto label = volume({2, 3, 4}, {3.2, 2.4, 3.0}, [](int, int, int) { return 0; });
   const auto result = preprocess_kits19_case(image, label, no_padding(), "case_00007");
-  REQUIRE(result.image.sizes() == at::IntArrayRef({1, 4, 6, 10}));
-  REQUIRE(result.image.scalar_type() == at::kFloat);
-  const auto out = result.image.accessor<float, 4>();
+  using Shape = std::array<std::size_t, 3>;
+  REQUIRE(result.image.shape() == Shape{4, 6, 10});
+  const auto& out = result.image;
   for (int z = 0; z < 4; ++z)
     for (int y = 0; y < 6; ++y)
       for (int x = 0; x < 10; ++x) {
         INFO("voxel " << z << "," << y << "," << x);
-        CHECK(out[0][z][y][x] == Approx(normalised(10.0f * z / 3 + 2.0f * y / 5)).margin(1e-5));
+        CHECK(out(z, y, x) == Approx(normalised(10.0f * z / 3 + 2.0f * y / 5)).margin(1e-5));
       }
 }
 
 TEST_CASE("preprocessing maps labels with legacy nearest (floor(dst * in / out))", "[prep]") {
-  at::set_num_threads(1);
   const auto image = volume({2, 3, 4}, {3.2, 2.4, 3.0}, [](int, int, int) { return 0; });
   const auto label =
       volume({2, 3, 4}, {3.2, 2.4, 3.0}, [](int z, int y, int x) { return (z + y + x) % 3; });
   const auto result = preprocess_kits19_case(image, label, no_padding(), "case_00007");
-  REQUIRE(result.label.sizes() == at::IntArrayRef({1, 4, 6, 10}));
-  REQUIRE(result.label.scalar_type() == at::kByte);
+  REQUIRE(result.label.shape() == std::array<std::size_t, 3>{4, 6, 10});
   // x: 4 → 10, scale 0.4: floor(0.4 x) for x = 0..9
   const int source_x[10] = {0, 0, 0, 1, 1, 2, 2, 2, 3, 3};
-  const auto out = result.label.accessor<std::uint8_t, 4>();
+  const auto& out = result.label;
   for (int z = 0; z < 4; ++z)
     for (int y = 0; y < 6; ++y)
       for (int x = 0; x < 10; ++x) {
         INFO("voxel " << z << "," << y << "," << x);
-        CHECK(out[0][z][y][x] == (z / 2 + y / 2 + source_x[x]) % 3);
+        CHECK(out(z, y, x) == (z / 2 + y / 2 + source_x[x]) % 3);
       }
 }
 
@@ -100,8 +94,8 @@ TEST_CASE("preprocessing clips to [-79, 304] then normalises with 101 / 76.9", "
   NiftiVolume label = image;
   label.data.assign(6, 1.f);
   const auto result = preprocess_kits19_case(image, label, no_padding());
-  REQUIRE(result.image.sizes() == at::IntArrayRef({1, 1, 2, 3}));
-  const float* out = result.image.data_ptr<float>();
+  REQUIRE(result.image.shape() == std::array<std::size_t, 3>{1, 2, 3});
+  const float* out = result.image.data();
   CHECK(out[0] == Approx(-180.0 / 76.9).epsilon(1e-6));
   CHECK(out[1] == out[0]);
   CHECK(out[2] == Approx(-101.0 / 76.9).epsilon(1e-6));
@@ -119,23 +113,23 @@ TEST_CASE("preprocessing edge-pads short axes to min_shape, floor(d/2) before", 
   Kits19PreprocessOptions options;
   options.min_shape = 8;
   const auto result = preprocess_kits19_case(image, label, options);
-  REQUIRE(result.image.sizes() == at::IntArrayRef({1, 8, 8, 8}));
-  REQUIRE(result.label.sizes() == at::IntArrayRef({1, 8, 8, 8}));
-  const auto img = result.image.accessor<float, 4>();
-  const auto lab = result.label.accessor<std::uint8_t, 4>();
+  using Shape = std::array<std::size_t, 3>;
+  REQUIRE(result.image.shape() == Shape{8, 8, 8});
+  REQUIRE(result.label.shape() == Shape{8, 8, 8});
+  const auto& img = result.image;
+  const auto& lab = result.label;
   for (int z = 0; z < 8; ++z)
     for (int y = 0; y < 8; ++y)
       for (int x = 0; x < 8; ++x) {
         const int sz = std::clamp(z - 2, 0, 2), sy = std::clamp(y - 1, 0, 4),
                   sx = std::clamp(x - 1, 0, 5);
         INFO("voxel " << z << "," << y << "," << x);
-        CHECK(img[0][z][y][x] == normalised(static_cast<float>(value(sz, sy, sx))));
-        CHECK(lab[0][z][y][x] == (sz * 7 + sy * 3 + sx) % 3);
+        CHECK(img(z, y, x) == normalised(static_cast<float>(value(sz, sy, sx))));
+        CHECK(lab(z, y, x) == (sz * 7 + sy * 3 + sx) % 3);
       }
   // Axes already long enough are left alone.
   options.min_shape = 4;
-  CHECK(preprocess_kits19_case(image, label, options).image.sizes() ==
-        at::IntArrayRef({1, 4, 5, 6}));
+  CHECK(preprocess_kits19_case(image, label, options).image.shape() == Shape{4, 5, 6});
 }
 
 TEST_CASE("preprocessing rejects image/label disagreements naming the case", "[prep]") {

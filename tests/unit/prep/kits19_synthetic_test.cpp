@@ -1,4 +1,4 @@
-#include "catch_torch.hpp"
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <map>

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The light tier's data tool: segbench-data needs no LibTorch (its ELF NEEDED list names none),
+# and a KiTS19 preprocessing killed with SIGKILL part-way and run again into the same directory
+# keeps the finished cases, redoes the rest and ends with the same bytes (files and manifest) as
+# one uninterrupted run.
+# Usage: data_tools_light.sh SEGBENCH_DATA
+set -euo pipefail
+DATA_TOOL=$1
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-light.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+echo "== segbench-data links no LibTorch"
+needed=$(readelf -d "$DATA_TOOL" | grep NEEDED)
+echo "$needed" | grep -Eq 'libtorch|libc10' && fail "segbench-data needs LibTorch: $needed"
+echo "$needed" | grep -q 'libc.so' || fail "readelf listed no NEEDED entries: $needed"
+
+echo "== kits19-preprocess: killed part-way, run again, equal to one run"
+"$DATA_TOOL" kits19-synth --out "$WORK/raw" --cases 8 --seed 5 --shape 24 96 96 \
+  --spacing 3.2 1.0 1.0 > /dev/null
+"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/once" --jobs 1 \
+  > "$WORK/once.txt"
+"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/twice" --jobs 1 \
+  > "$WORK/first.txt" 2>&1 &
+pid=$!
+waited=0
+until grep -qs "case_00002:" "$WORK/first.txt"; do  # three cases written, five to go
+  kill -0 "$pid" 2> /dev/null || { cat "$WORK/first.txt"; fail "the run ended before case 2"; }
+  sleep 0.05
+  waited=$((waited + 1))
+  [ $waited -lt 2400 ] || { kill -9 "$pid"; fail "no case 2 within 120 s"; }
+done
+kill -9 "$pid"
+wait "$pid" 2> /dev/null || true
+[ ! -e "$WORK/twice/segbench_manifest.json" ] || fail "an interrupted run left a manifest"
+stale=$(find "$WORK/twice" -name '.*.tmp-*' | wc -l)
+expect_exit 0 "$WORK/second.txt" "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" \
+  --results_dir "$WORK/twice" --jobs 2
+expect_in "finished by an earlier run" "$WORK/second.txt"
+expect_in "cases kept from an earlier run" "$WORK/second.txt"
+[ -z "$(find "$WORK/twice" -name '.*.tmp-*')" ] || fail "temporary files remain after the rerun"
+[ "$stale" -eq 0 ] || expect_in "removed $stale temporary file(s) of an interrupted run" "$WORK/second.txt"
+diff -r "$WORK/once" "$WORK/twice" || fail "the resumed preprocessing differs from one run"
+kept=$(grep -c "finished by an earlier run" "$WORK/second.txt")
+echo "resumed run kept $kept of 8 cases; files and manifest equal to one run"
+
+echo "== other settings: nothing kept"
+expect_exit 0 "$WORK/third.txt" "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" \
+  --results_dir "$WORK/twice" --jobs 2 --min_shape 100
+grep -q "finished by an earlier run" "$WORK/third.txt" && fail "kept files of other settings"
+echo "ok"
