@@ -20,7 +20,9 @@
 #include "segbench/prep/finite_values.hpp"
 #include "segbench/prep/msd_dataset_json.hpp"
 #include "segbench/prep/nifti_header.hpp"
+#include "segbench/prep/npy_header.hpp"
 #include "segbench/prep/parallel_files.hpp"
+#include "segbench/prep/preprocess_settings.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -206,6 +208,38 @@ BratsPreprocessedCase preprocess_brats_case(const io::NiftiVolume& image,
   return out;
 }
 
+namespace {
+
+/// What decides the output bytes: a rerun keeps earlier files only when this is unchanged.
+std::string brats_settings_json(const BratsPreprocessOptions& options,
+                                const BratsCaseContract& contract) {
+  const nlohmann::ordered_json settings = {{"tool", "brats-preprocess"},
+                                           {"patch_size", options.patch_size},
+                                           {"channels", contract.channels},
+                                           {"label_values", contract.label_values}};
+  return settings.dump(2) + "\n";
+}
+
+/// Outputs are written atomically, so a pair that is there and complete, float32 (C, D, H, W)
+/// and uint8 (1, D, H, W) with every slice at least the patch size, was finished by an earlier
+/// run with the same settings (the crop depends on the data, so the shape is not known before).
+bool brats_case_finished(const fs::path& results_dir, const std::string& name,
+                         const BratsCaseContract& contract, const BratsPreprocessOptions& options) {
+  try {
+    const NpyHeader x = read_npy_header(results_dir / (name + "_x.npy"));
+    const NpyHeader y = read_npy_header(results_dir / (name + "_y.npy"));
+    return x.complete && y.complete && x.descr == "<f4" && y.descr == "|u1" &&
+           x.shape.size() == 4 && y.shape.size() == 4 && x.shape[0] == contract.channels &&
+           y.shape[0] == 1 && std::equal(x.shape.begin() + 1, x.shape.end(), y.shape.begin() + 1) &&
+           x.shape[1] > 0 && x.shape[2] >= options.patch_size[0] &&
+           x.shape[3] >= options.patch_size[1];
+  } catch (const Error&) {
+    return false;  // missing or unreadable: preprocessed again
+  }
+}
+
+}  // namespace
+
 std::uint64_t brats_job_bytes(const NiftiHeader& image) {
   return static_cast<std::uint64_t>(image.numel()) * kBratsBytesPerImageVoxel + kBratsJobBaseBytes;
 }
@@ -247,6 +281,14 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
   fmt::print(progress, "Preprocessing {} ({} training cases, {} modalities, {} labels) into {}\n",
              task_dir.string(), dataset.training.size(), contract.channels,
              contract.label_values.size(), results_dir.string());
+  if (const std::size_t stale = io::remove_stale_temporaries(results_dir); stale > 0)
+    fmt::print(progress, "removed {} temporary file(s) of an interrupted run\n", stale);
+  // config.json marks a finished set: written again at the end, so an interrupted run has none.
+  fs::remove(results_dir / "config.json");
+  const std::string settings = brats_settings_json(options, contract);
+  const bool resuming = preprocess_settings_match(results_dir, settings);
+  if (!resuming) write_preprocess_settings(results_dir, settings);
+  std::vector<char> resumed(dataset.training.size(), 0);
 
   // Memory: the largest image decides how many jobs fit (brats_job_bytes).
   std::uint64_t largest = 0;
@@ -263,6 +305,13 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
     const MsdTrainingPair& pair = dataset.training[i];
     const fs::path image_path = dataset.resolve(pair.image);
     const fs::path label_path = dataset.resolve(pair.label);
+    if (resuming &&
+        brats_case_finished(results_dir, msd_case_name(pair.image), contract, options)) {
+      resumed[i] = 1;
+      meter.finished(msd_case_name(pair.image), 0,
+                     ": finished by an earlier run (files checked, kept)");
+      return;
+    }
     // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
     if (const NonFiniteValues bad = find_non_finite_in_nifti(image_path); bad.any()) {
       throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
@@ -309,14 +358,19 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
     report.written_files.push_back(name + "_y.npy");
     ++report.cases_written;
   }
+  for (const char kept : resumed) report.cases_resumed += kept;
   report.config = write_brats_config(results_dir, options, dataset.n_class(), contract.channels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(progress,
-             "Preprocessed {} case(s) into {} in {:.1f} s: patch {} x {}, n_class {}, "
+             "Preprocessed {} case(s){} into {} in {:.1f} s: patch {} x {}, n_class {}, "
              "in_channels {}; wrote {}\n",
-             report.cases_written, results_dir.string(), seconds, options.patch_size[0],
-             options.patch_size[1], dataset.n_class(), contract.channels, report.config.string());
+             report.cases_written,
+             report.cases_resumed > 0
+                 ? fmt::format(" ({} kept from an earlier run)", report.cases_resumed)
+                 : std::string(),
+             results_dir.string(), seconds, options.patch_size[0], options.patch_size[1],
+             dataset.n_class(), contract.channels, report.config.string());
   return report;
 }
 

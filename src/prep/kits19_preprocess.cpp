@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <xtensor/xadapt.hpp>
@@ -22,6 +20,7 @@
 #include "segbench/prep/nifti_header.hpp"
 #include "segbench/prep/npy_header.hpp"
 #include "segbench/prep/parallel_files.hpp"
+#include "segbench/prep/preprocess_settings.hpp"
 #include "segbench/prep/volume_resampling.hpp"
 
 namespace segbench::prep {
@@ -62,13 +61,6 @@ std::string settings_json(const Kits19PreprocessOptions& options) {
       {"min_shape", options.min_shape},
       {"max_case_id", options.max_case_id}};
   return settings.dump(2) + "\n";
-}
-
-bool settings_match(const fs::path& results_dir, const Kits19PreprocessOptions& options) {
-  std::ifstream in(results_dir / kPreprocessSettingsName, std::ios::binary);
-  if (!in) return false;
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text == settings_json(options);
 }
 
 /// Outputs are written atomically, so a pair that is there, complete, with the dtypes and the
@@ -203,9 +195,8 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
     fmt::print(progress, "removed {} temporary file(s) of an interrupted run\n", stale);
   // An old manifest would vouch for files this run replaces; it is written again at the end.
   fs::remove(default_manifest_path(results_dir));
-  const bool resuming = settings_match(results_dir, options);
-  if (!resuming)
-    io::write_text_atomically(results_dir / kPreprocessSettingsName, settings_json(options));
+  const bool resuming = preprocess_settings_match(results_dir, settings_json(options));
+  if (!resuming) write_preprocess_settings(results_dir, settings_json(options));
 
   // Each case's outcome in its slot, so the report and manifest keep the sorted case order
   // whatever the number of jobs.

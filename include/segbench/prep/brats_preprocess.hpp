@@ -66,7 +66,8 @@ struct NiftiHeader;
 std::uint64_t brats_job_bytes(const NiftiHeader& image);
 
 struct BratsPreprocessReport {
-  int cases_written = 0;
+  int cases_written = 0;  ///< every training case, resumed ones included
+  int cases_resumed = 0;  ///< finished by an earlier run with the same settings, kept
   std::vector<std::string> written_files;  ///< file names inside results_dir, in write order
   std::filesystem::path config;            ///< the config.json written
 };
@@ -74,7 +75,10 @@ struct BratsPreprocessReport {
 /// Reads `<task_dir>/dataset.json`, checks every training file exists, preprocesses each
 /// training pair (dataset.json order) into `<results_dir>/<case>_x.npy` (float32 (C, D, H, W))
 /// and `<case>_y.npy` (uint8 (1, D, H, W)), printing one line per case and a summary to
-/// `progress`, then writes `<results_dir>/config.json`. The reference writes to
+/// `progress`, then writes `<results_dir>/config.json` (removed at the start, so an interrupted
+/// run leaves none). A rerun into the same results_dir with the same settings
+/// (segbench_preprocess_settings.json) keeps each case whose two files are complete with the
+/// expected dtypes and channels, and preprocesses the rest. The reference writes to
 /// `<results>/01_2d/`; here results_dir is that output folder itself. `jobs` cases run at a
 /// time (0: every core; fewer when brats_job_bytes of the largest image times the jobs would
 /// not fit the available memory); the files written do not depend on it.

@@ -14,6 +14,7 @@
 
 using namespace segbench;
 using namespace segbench::prep;
+namespace fs = std::filesystem;
 using Catch::Contains;
 
 namespace {
@@ -282,4 +283,39 @@ TEST_CASE("BraTS preprocessing names dataset.json for missing entries and files"
         preprocess_brats_dir(task, dir / "out", options, progress),
         Contains("imagesTr/BRATS_001.nii.gz") && Contains("expected a 4-D image (X, Y, Z, 4)"));
   }
+}
+
+TEST_CASE("BraTS preprocessing: a rerun keeps finished cases and redoes damaged ones", "[prep]") {
+  test::ScratchDir dir("brats-resume");
+  BratsSynthOptions synth;
+  synth.cases = 3;
+  synth.seed = 4;
+  synth.shape = {32, 36, 24};
+  const auto task = write_brats_synthetic(dir.path(), synth);
+  BratsPreprocessOptions options;
+  options.patch_size = {24, 20};
+  std::ostringstream progress;
+  preprocess_brats_dir(task, dir / "full", options, progress, 1);
+
+  // An interrupted run: no config.json, case 2 missing its label, case 3's image cut short.
+  fs::copy(dir / "full", dir / "resumed");
+  fs::remove(dir / "resumed/config.json");
+  fs::remove(dir / "resumed/BRATS_002_y.npy");
+  const std::string image3 = test::read_bytes(dir / "resumed/BRATS_003_x.npy");
+  test::write_bytes(dir / "resumed/BRATS_003_x.npy", image3.substr(0, image3.size() / 2));
+  std::ostringstream again;
+  const auto report = preprocess_brats_dir(task, dir / "resumed", options, again, 2);
+  CHECK(report.cases_written == 3);
+  CHECK(report.cases_resumed == 1);
+  CHECK_THAT(again.str(), Contains("BRATS_001: finished by an earlier run") &&
+                              Contains("(1 kept from an earlier run)"));
+  for (const auto& entry : fs::directory_iterator(dir / "full")) {
+    INFO(entry.path().filename());
+    CHECK(test::read_bytes(entry.path()) ==
+          test::read_bytes(dir / "resumed" / entry.path().filename()));
+  }
+
+  options.patch_size = {28, 20};  // other settings: everything again
+  std::ostringstream changed;
+  CHECK(preprocess_brats_dir(task, dir / "resumed", options, changed, 1).cases_resumed == 0);
 }
