@@ -44,6 +44,31 @@ diff -r "$WORK/once" "$WORK/twice" || fail "the resumed preprocessing differs fr
 kept=$(grep -c "finished by an earlier run" "$WORK/second.txt")
 echo "resumed run kept $kept of 8 cases; files and manifest equal to one run"
 
+echo "== brats-preprocess: killed part-way, run again, equal to one run"
+"$DATA_TOOL" brats-synth --out "$WORK/msd" --cases 6 --seed 5 --shape 120 120 80 > /dev/null
+TASK="$WORK/msd/Task01_BrainTumour"
+"$DATA_TOOL" brats-preprocess --data_dir "$TASK" --results_dir "$WORK/b_once" --jobs 1 \
+  --patch_size 64 64 > /dev/null
+"$DATA_TOOL" brats-preprocess --data_dir "$TASK" --results_dir "$WORK/b_twice" --jobs 1 \
+  --patch_size 64 64 > "$WORK/b_first.txt" 2>&1 &
+pid=$!
+waited=0
+until grep -qs "\[2/6\]" "$WORK/b_first.txt"; do
+  kill -0 "$pid" 2> /dev/null || { cat "$WORK/b_first.txt"; fail "the run ended before case 2"; }
+  sleep 0.05
+  waited=$((waited + 1))
+  [ $waited -lt 2400 ] || { kill -9 "$pid"; fail "no case 2 within 120 s"; }
+done
+kill -9 "$pid"
+wait "$pid" 2> /dev/null || true
+[ ! -e "$WORK/b_twice/config.json" ] || fail "an interrupted brats-preprocess left config.json"
+expect_exit 0 "$WORK/b_second.txt" "$DATA_TOOL" brats-preprocess --data_dir "$TASK" \
+  --results_dir "$WORK/b_twice" --jobs 2 --patch_size 64 64
+expect_in "finished by an earlier run" "$WORK/b_second.txt"
+[ -z "$(find "$WORK/b_twice" -name '.*.tmp-*')" ] || fail "temporary files remain after the rerun"
+diff -r "$WORK/b_once" "$WORK/b_twice" || fail "the resumed brats-preprocess differs from one run"
+echo "resumed brats-preprocess kept $(grep -c "finished by an earlier run" "$WORK/b_second.txt") of 6 cases"
+
 echo "== other settings: nothing kept"
 expect_exit 0 "$WORK/third.txt" "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" \
   --results_dir "$WORK/twice" --jobs 2 --min_shape 100
