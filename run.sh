@@ -162,12 +162,12 @@ configure_flavour() {
     sanitize)
       # Debian's LibTorch (itself not instrumented) with ASan + UBSan, built by g++: LibTorch
       # 1.13's headers do not compile with clang in C++20. -O1 and -g1: readable stacks at a
-      # fraction of -O2's compile time. Only the unit-test binaries are built here (no bench,
-      # docs, examples or data tools); the fuzz targets are built by build_fuzz_targets.
+      # fraction of -O2's compile time. Only the unit-test binaries and segbench-data are built
+      # here (no bench, docs or drivers); the fuzz targets are built by build_fuzz_targets.
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-sanitize}
       BUILD_TYPE=plain
       MESON_FLAVOUR_ARGS=("${SANITIZE_MESON_ARGS[@]}" -Dcpp_args="-O1 -g1 -fno-omit-frame-pointer")
-      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch)
+      BUILD_TARGETS=(tests/segbench-tests-light tests/segbench-tests-torch data-tools/segbench-data)
       ;;
     cuda)
       BUILD_DIR=${SEGBENCH_BUILD_DIR:-$ROOT/build-cuda}
@@ -261,11 +261,14 @@ run_tests() {
   if [ "$FLAVOUR" = sanitize ]; then
     sanitizer_env
     local start=$SECONDS status=0
-    # The unit suites only: the integration suite's end-to-end trainings and multi-rank runs
-    # take minutes each uninstrumented (docs/how-to/fuzz-the-readers.md).
+    # The unit suites and the data-tool integration tests (segbench-data killed, resumed,
+    # verified); not the drivers' end-to-end trainings and multi-rank runs: minutes each
+    # uninstrumented (docs/how-to/fuzz-the-readers.md).
     meson test -C "$BUILD_DIR" --no-rebuild --print-errorlogs --num-processes 2 --suite unit \
       --timeout-multiplier 3 "$@" || status=$?
-    log "unit tests (ASan + UBSan) finished in $((SECONDS - start)) s"
+    meson test -C "$BUILD_DIR" --no-rebuild --print-errorlogs --num-processes 1 \
+      --timeout-multiplier 3 data_tools_light kits19_verify || status=$?
+    log "unit and data-tool tests (ASan + UBSan) finished in $((SECONDS - start)) s"
     start=$SECONDS
     run_fuzz || status=1
     log "fuzzing finished in $((SECONDS - start)) s"

@@ -312,12 +312,8 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
                      ": finished by an earlier run (files checked, kept)");
       return;
     }
-    // On the file: the reader (nifticlib) turns NaN/Inf into 0 without a word.
-    if (const NonFiniteValues bad = find_non_finite_in_nifti(image_path); bad.any()) {
-      throw DataError(fmt::format("{}: the image holds {}; preprocessing refuses NaN/Inf input",
-                                  image_path.string(),
-                                  describe_non_finite(bad, nifti_voxel_text(bad))));
-    }
+    // NaN/Inf: io::read_nifti keeps them as stored and preprocess_brats_case refuses them
+    // naming the file (one decompression, not a second scan of the file).
     const BratsPreprocessedCase c =
         preprocess_brats_case(io::read_nifti(image_path), io::read_nifti(label_path), contract,
                               options, image_path.string(), label_path.string());

@@ -24,9 +24,9 @@ NonFiniteValues find_non_finite(std::span<const float> values, std::size_t offse
 std::string describe_non_finite(const NonFiniteValues& found, const std::string& index_text = {});
 
 /// The NaN/Inf values stored in a NIfTI file (.nii or .nii.gz; NIfTI-1 or -2; float32 or
-/// float64 voxels; other types hold none), scanning the stored voxels in file order. Needed
-/// because nifticlib, under io::read_nifti, silently replaces non-finite floats by 0 while
-/// reading. DataError naming the file when it cannot be read.
+/// float64 voxels; other types hold none), scanning the stored voxels in file order without
+/// converting the volume (what verification uses). DataError naming the file when it cannot be
+/// read.
 NonFiniteValues find_non_finite_in_nifti(const std::filesystem::path& path);
 
 /// "voxel 17 in file order" (the first one find_non_finite_in_nifti found).
