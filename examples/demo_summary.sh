@@ -4,9 +4,16 @@
 demo_summary() {
   local title=$1 quality=$2 log=$3 status=$4 start=$5 end last run_s
   end=$(date +%s.%N)
-  last=$(grep '"key": *"eval_accuracy"' "$log" | tail -1 | sed 's/.*"value": *\([0-9.e-]*\).*/\1/')
+  if [ ! -f "$log" ]; then
+    echo "== $title: no result log at $log (the run failed before writing it; exit $status)"
+    return 1
+  fi
+  # A run that stopped before any evaluation or before run_stop has no value: say "none", do
+  # not let the callers' `set -e -o pipefail` end the script without a word.
+  last=$(grep '"key": *"eval_accuracy"' "$log" | tail -1 |
+    sed 's/.*"value": *\([0-9.e-]*\).*/\1/' || true)
   run_s=$(awk -F'"time_ms": *' '/"run_start"|"run_stop"/ {split($2, a, ","); print a[1]}' "$log" |
-    paste -sd' ' | awk '{printf "%.1f", ($2 - $1) / 1000}')
+    paste -sd' ' | awk 'NF == 2 {printf "%.1f", ($2 - $1) / 1000} NF != 2 {print "none"}' || true)
   echo
   echo "== $title result"
   echo "node class      : $(nproc)-core CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
