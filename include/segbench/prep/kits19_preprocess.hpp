@@ -45,10 +45,10 @@ std::array<std::int64_t, 3> resampled_shape(const std::array<double, 3>& spacing
                                             const std::array<double, 3>& target_spacing);
 
 /// Peak memory of one preprocessing job, estimated from the raw shape: raw image and label
-/// as float, the image and label copies (13 bytes a raw voxel; the decompressed file buffer is
-/// freed before) and the resampled image and label with their padded copies (10 bytes an output
-/// voxel), plus a base for the process. bench/data_tools_bench.sh checks it against the measured
-/// peak RSS.
+/// as float, the image and label copies (13 bytes a raw voxel, 14 counted; the decompressed file
+/// buffer is freed before) and the resampled image and label with their padded copies (10 bytes an
+/// output voxel), plus a base for the process. bench/data_tools_bench.sh checks it against the
+/// measured peak RSS.
 inline constexpr std::uint64_t kKits19BytesPerRawVoxel = 14;
 inline constexpr std::uint64_t kKits19BytesPerOutputVoxel = 10;
 inline constexpr std::uint64_t kKits19JobBaseBytes = std::uint64_t{64} << 20;
