@@ -10,6 +10,23 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-light.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# kill_once_seen PATTERN OUT COMMAND...: runs COMMAND with its output in OUT and kills it with
+# SIGKILL as soon as OUT shows PATTERN (fails when it ends first or after 120 s).
+kill_once_seen() {
+  local pattern=$1 out=$2 pid waited=0
+  shift 2
+  "$@" > "$out" 2>&1 &
+  pid=$!
+  until grep -qs -- "$pattern" "$out"; do
+    kill -0 "$pid" 2> /dev/null || { cat "$out"; fail "the run ended before '$pattern'"; }
+    sleep 0.05
+    waited=$((waited + 1))
+    [ $waited -lt 2400 ] || { kill -9 "$pid"; fail "no '$pattern' within 120 s"; }
+  done
+  kill -9 "$pid"
+  wait "$pid" 2> /dev/null || true
+}
+
 echo "== segbench-data links no LibTorch"
 needed=$(readelf -d "$DATA_TOOL" | grep NEEDED)
 echo "$needed" | grep -Eq 'libtorch|libc10' && fail "segbench-data needs LibTorch: $needed"
@@ -20,18 +37,9 @@ echo "== kits19-preprocess: killed part-way, run again, equal to one run"
   --spacing 3.2 1.0 1.0 > /dev/null
 "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/once" --jobs 1 \
   > "$WORK/once.txt"
-"$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/twice" --jobs 1 \
-  > "$WORK/first.txt" 2>&1 &
-pid=$!
-waited=0
-until grep -qs "case_00002:" "$WORK/first.txt"; do  # three cases written, five to go
-  kill -0 "$pid" 2> /dev/null || { cat "$WORK/first.txt"; fail "the run ended before case 2"; }
-  sleep 0.05
-  waited=$((waited + 1))
-  [ $waited -lt 2400 ] || { kill -9 "$pid"; fail "no case 2 within 120 s"; }
-done
-kill -9 "$pid"
-wait "$pid" 2> /dev/null || true
+# three cases written, five to go
+kill_once_seen "case_00002:" "$WORK/first.txt" "$DATA_TOOL" kits19-preprocess \
+  --data_dir "$WORK/raw" --results_dir "$WORK/twice" --jobs 1
 [ ! -e "$WORK/twice/segbench_manifest.json" ] || fail "an interrupted run left a manifest"
 stale=$(find "$WORK/twice" -name '.*.tmp-*' | wc -l)
 expect_exit 0 "$WORK/second.txt" "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" \
@@ -49,18 +57,8 @@ echo "== brats-preprocess: killed part-way, run again, equal to one run"
 TASK="$WORK/msd/Task01_BrainTumour"
 "$DATA_TOOL" brats-preprocess --data_dir "$TASK" --results_dir "$WORK/b_once" --jobs 1 \
   --patch_size 64 64 > /dev/null
-"$DATA_TOOL" brats-preprocess --data_dir "$TASK" --results_dir "$WORK/b_twice" --jobs 1 \
-  --patch_size 64 64 > "$WORK/b_first.txt" 2>&1 &
-pid=$!
-waited=0
-until grep -qs "\[2/6\]" "$WORK/b_first.txt"; do
-  kill -0 "$pid" 2> /dev/null || { cat "$WORK/b_first.txt"; fail "the run ended before case 2"; }
-  sleep 0.05
-  waited=$((waited + 1))
-  [ $waited -lt 2400 ] || { kill -9 "$pid"; fail "no case 2 within 120 s"; }
-done
-kill -9 "$pid"
-wait "$pid" 2> /dev/null || true
+kill_once_seen "\[2/6\]" "$WORK/b_first.txt" "$DATA_TOOL" brats-preprocess \
+  --data_dir "$TASK" --results_dir "$WORK/b_twice" --jobs 1 --patch_size 64 64
 [ ! -e "$WORK/b_twice/config.json" ] || fail "an interrupted brats-preprocess left config.json"
 expect_exit 0 "$WORK/b_second.txt" "$DATA_TOOL" brats-preprocess --data_dir "$TASK" \
   --results_dir "$WORK/b_twice" --jobs 2 --patch_size 64 64
