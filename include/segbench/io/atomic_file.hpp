@@ -1,9 +1,12 @@
 // Write-then-rename: results and checkpoints are written to a temporary sibling and moved
-// into place in one rename, so a crash never leaves a torn file under the final name.
+// into place in one rename, so a crash or a full disk never leaves a torn file under the final
+// name, and an earlier file of that name stays intact until the new one is complete.
 #pragma once
 
 #include <filesystem>
 #include <string_view>
+
+#include "segbench/io/checked_file.hpp"
 
 namespace segbench::io {
 
@@ -15,8 +18,42 @@ std::filesystem::path temporary_sibling(const std::filesystem::path& path,
 /// Renames `temp` over `path`. On failure removes `temp` and throws DataError naming both.
 void move_into_place(const std::filesystem::path& temp, const std::filesystem::path& path);
 
-/// Writes `text` to a temporary sibling and renames it over `path`; DataError naming both when
-/// either fails (the temporary file is removed).
+/// A new file for `path`, written to a temporary sibling through a CheckedFile; commit()
+/// fsyncs it and renames it into place. A failed write or commit throws DataError naming
+/// `path` and removes the temporary file; so does destruction without commit().
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::filesystem::path& path, std::string_view extension = "");
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& temp_path() const { return temp_; }
+
+  void write(std::string_view bytes);
+  void write(const void* data, std::size_t size) {
+    write(std::string_view(static_cast<const char*>(data), size));
+  }
+  /// fsync, close, rename over path(), fsync of the directory.
+  void commit();
+
+ private:
+  [[noreturn]] void abandon(const std::exception& cause);
+
+  std::filesystem::path path_;
+  std::filesystem::path temp_;
+  CheckedFile file_;
+  bool committed_ = false;
+};
+
+/// Writes `text` to a temporary sibling and renames it over `path`; DataError naming `path`
+/// when either fails (the temporary file is removed).
 void write_text_atomically(const std::filesystem::path& path, std::string_view text);
+
+/// Copies `source` to a temporary sibling of `destination` and renames it into place; DataError
+/// naming the file that failed (the temporary file is removed).
+void copy_file_atomically(const std::filesystem::path& source,
+                          const std::filesystem::path& destination);
 
 }  // namespace segbench::io
