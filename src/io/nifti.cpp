@@ -409,7 +409,7 @@ NiftiVolume read_nifti(const fs::path& path) {
 
 namespace {
 
-/// The bytes a written .nii or .nii.gz file yields when read back (decompressed), or 0 when the
+/// The bytes a written .nii or .nii.gz file yields when read back (decompressed); 0 when the
 /// gzip stream is damaged or cut short.
 std::uintmax_t readable_nifti_bytes(const fs::path& file, bool gzipped) {
   std::error_code ec;
@@ -503,10 +503,11 @@ void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
   if (readable != expected) {
     fs::remove(temp, ec);
     throw DataError(fmt::format(
-        "{}: nifticlib wrote an incomplete volume ({} of {} bytes readable{}; disk full?); the "
-        "temporary file was removed and nothing was written under that name",
+        "{}: cannot write: nifticlib wrote an incomplete volume ({} of {} bytes readable): {}; "
+        "the temporary file was removed and nothing was written under that name",
         path.string(), readable, expected,
-        allowed < on_disk ? ", cut short by SEGBENCH_FAULT_INJECT" : ""));
+        allowed < on_disk ? "No space left on device (injected by SEGBENCH_FAULT_INJECT)"
+                          : "disk full or I/O error"));
   }
   try {
     CheckedFile written(temp, CheckedFile::Mode::existing, path);
