@@ -70,17 +70,17 @@ void AtomicFile::write(std::string_view bytes) {
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::commit(Sync sync) {
   SEGBENCH_CHECK(!committed_, DataError, "{}: committed twice", path_.string());
   try {
-    file_.sync();
+    if (sync == Sync::yes) file_.sync();
     file_.close();
   } catch (const DataError& e) {
     abandon(e);
   }
   committed_ = true;
   move_into_place(temp_, path_);
-  sync_directory(path_.parent_path());
+  if (sync == Sync::yes) sync_directory(path_.parent_path());
 }
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
@@ -102,7 +102,7 @@ void copy_file_atomically(const std::filesystem::path& source,
   }
   SEGBENCH_CHECK(in.eof(), DataError, "{}: read error while copying to {}", source.string(),
                  destination.string());
-  out.commit();
+  out.commit(AtomicFile::Sync::no);
 }
 
 }  // namespace segbench::io

@@ -75,7 +75,7 @@ void CheckedFile::write(std::string_view bytes) {
   if (injected) fail("cannot write", ENOSPC, " (injected by SEGBENCH_FAULT_INJECT)");
 }
 
-void CheckedFile::sync() {
+void CheckedFile::sync() const {
   if (fd_ < 0) fail("cannot fsync", EBADF);
   // EINVAL: a pipe or device that has nothing to synchronise (/dev/stdout), not a failure.
   if (::fsync(fd_) != 0 && errno != EINVAL) fail("cannot fsync", errno);

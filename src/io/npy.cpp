@@ -428,7 +428,7 @@ void write_npy(const fs::path& path, NpyDtype dtype, std::span<const std::size_t
   out.write(prefix);
   out.write(header);
   out.write(data, data_bytes);
-  out.commit();
+  out.commit(AtomicFile::Sync::no);
 }
 
 }  // namespace segbench::io

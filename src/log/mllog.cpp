@@ -6,6 +6,7 @@
 
 #include "segbench/error.hpp"
 #include "segbench/log/log_file.hpp"
+#include "segbench/log/mllog_keys.hpp"
 
 namespace segbench::mllog {
 namespace {
@@ -81,6 +82,12 @@ void Logger::resume_at_length(std::optional<std::uintmax_t> length) {
 std::optional<std::uintmax_t> Logger::file_length() const {
   std::lock_guard lock(*mutex_);
   if (!file_.is_open()) return std::nullopt;
+  if (!failure_.empty()) throw DataError(failure_);
+  try {
+    file_.sync();
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("MLLOG file {}", e.what()));
+  }
   return file_.size();
 }
 
@@ -120,7 +127,12 @@ void Logger::write(EventType type, std::string_view key, const nlohmann::json& v
     const std::uintmax_t before = file_.size();
     try {
       file_.write(line + '\n');
-      file_.sync();
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_sync_ >= std::chrono::seconds(1) || key == key::kInitStop ||
+          key == key::kRunStart || key == key::kRunStop) {
+        file_.sync();
+        last_sync_ = now;
+      }
     } catch (const DataError& e) {
       file_.truncate_quietly(before);  // no torn last line for a reader or a resumed run
       failure_ = fmt::format(

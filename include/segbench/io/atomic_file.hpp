@@ -35,8 +35,14 @@ class AtomicFile {
   void write(const void* data, std::size_t size) {
     write(std::string_view(static_cast<const char*>(data), size));
   }
-  /// fsync, close, rename over path(), fsync of the directory.
-  void commit();
+  /// Whether commit() waits for the bytes to reach the disk.
+  enum class Sync {
+    yes,  // fsync the file and the directory (checkpoints, logs' cuts, manifests, stats)
+    no,   // bulk outputs (.npy, copies): still checked at write and close, not fsynced: about
+          // 9 ms per file here (bench/write_sync_bench), and a tool rerun finds a torn file
+  };
+  /// (fsync,) close, rename over path() (, fsync of the directory).
+  void commit(Sync sync = Sync::yes);
 
  private:
   [[noreturn]] void abandon(const std::exception& cause);

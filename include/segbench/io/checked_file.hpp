@@ -36,7 +36,7 @@ class CheckedFile {
     write(std::string_view(static_cast<const char*>(data), size));
   }
   /// fsync, or DataError.
-  void sync();
+  void sync() const;
   /// close, or DataError (some file systems report a full disk only here).
   void close();
   /// The file's size now (fstat), or DataError.

@@ -7,6 +7,7 @@
 
 #include "segbench/io/checked_file.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -33,9 +34,11 @@ class Logger {
   /// A logger that writes nowhere (e.g. on ranks other than 0).
   Logger() = default;
   /// Appends to `file` (created with its parent directories); echoes to `echo` if non-null.
-  /// Every line is written whole and fsynced: a failed write or fsync (a full disk) throws
-  /// DataError naming the file, the torn line is cut off again, and every later event throws
-  /// too, so a run never goes on with a log that silently lost events.
+  /// Every line is written whole (checked) and fsynced at init_stop, run_start, run_stop, when
+  /// the checkpoint asks for file_length(), and otherwise at most once a second (an fsync costs
+  /// ~4 ms here, bench/write_sync_bench). A failed write or fsync (a full disk) throws DataError
+  /// naming the file, the torn line is cut off again, and every later event throws too, so a
+  /// run never goes on with a log that silently lost events.
   explicit Logger(const std::filesystem::path& file, std::ostream* echo = nullptr);
   /// Writes to a stream only (no file).
   explicit Logger(std::ostream& echo) : echo_(&echo) {}
@@ -57,7 +60,8 @@ class Logger {
   /// A resumed run: the checkpoint's record of this log's length (see
   /// LogContinuation::expect_length); nothing without a continuation or a length.
   void resume_at_length(std::optional<std::uintmax_t> length);
-  /// Bytes in the log file so far (empty without a file): what a checkpoint records.
+  /// Bytes in the log file so far (empty without a file): what a checkpoint records. The file
+  /// is fsynced first (DataError naming it when that fails).
   std::optional<std::uintmax_t> file_length() const;
 
   bool enabled() const { return file_.is_open() || echo_ != nullptr; }
@@ -70,6 +74,7 @@ class Logger {
   std::filesystem::path path_;
   io::CheckedFile file_;
   std::string failure_;  // set by the first failed write; later events rethrow it
+  std::chrono::steady_clock::time_point last_sync_{};
   std::ostream* echo_ = nullptr;
   std::shared_ptr<LogContinuation> continuation_;
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
