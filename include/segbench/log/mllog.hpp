@@ -35,10 +35,10 @@ class Logger {
   Logger() = default;
   /// Appends to `file` (created with its parent directories); echoes to `echo` if non-null.
   /// Every line is written whole (checked) and fsynced at init_stop, run_start, run_stop, when
-  /// the checkpoint asks for file_length(), and otherwise at most once a second (an fsync costs
-  /// ~4 ms here, bench/write_sync_bench). A failed write or fsync (a full disk) throws DataError
-  /// naming the file, the torn line is cut off again, and every later event throws too, so a
-  /// run never goes on with a log that silently lost events.
+  /// the checkpoint asks for file_length(), and otherwise at most once a second (fsyncing every
+  /// line cost ~4 ms a line on this project's machine). A failed write or fsync (a full disk)
+  /// throws DataError naming the file, the torn line is cut off again, and every later event throws
+  /// too, so a run never goes on with a log that silently lost events.
   explicit Logger(const std::filesystem::path& file, std::ostream* echo = nullptr);
   /// Writes to a stream only (no file).
   explicit Logger(std::ostream& echo) : echo_(&echo) {}
