@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "segbench/error.hpp"
 
@@ -37,19 +39,72 @@ void move_into_place(const std::filesystem::path& temp, const std::filesystem::p
   }
 }
 
-void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
-  const std::filesystem::path temp = temporary_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      throw DataError(fmt::format("{}: cannot write {}", path.string(), temp.string()));
-    }
+AtomicFile::AtomicFile(const std::filesystem::path& path, std::string_view extension)
+    : path_(path), temp_(temporary_sibling(path, extension)) {
+  file_ = CheckedFile(temp_, CheckedFile::Mode::create_new, path_);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) {
+    file_ = CheckedFile();
+    std::error_code ignored;
+    std::filesystem::remove(temp_, ignored);
   }
-  move_into_place(temp, path);
+}
+
+void AtomicFile::abandon(const std::exception& cause) {
+  file_ = CheckedFile();
+  std::error_code ignored;
+  std::filesystem::remove(temp_, ignored);
+  committed_ = true;  // nothing left to clean up
+  throw DataError(
+      fmt::format("{}; the temporary file was removed and nothing was written under "
+                  "that name (an earlier file of that name is untouched)",
+                  cause.what()));
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  SEGBENCH_CHECK(!committed_, DataError, "{}: written after commit", path_.string());
+  try {
+    file_.write(bytes);
+  } catch (const DataError& e) {
+    abandon(e);
+  }
+}
+
+void AtomicFile::commit(Sync sync) {
+  SEGBENCH_CHECK(!committed_, DataError, "{}: committed twice", path_.string());
+  try {
+    if (sync == Sync::yes) file_.sync();
+    file_.close();
+  } catch (const DataError& e) {
+    abandon(e);
+  }
+  committed_ = true;
+  move_into_place(temp_, path_);
+  if (sync == Sync::yes) sync_directory(path_.parent_path());
+}
+
+void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
+  AtomicFile file(path);
+  file.write(text);
+  file.commit();
+}
+
+void copy_file_atomically(const std::filesystem::path& source,
+                          const std::filesystem::path& destination) {
+  std::ifstream in(source, std::ios::binary);
+  SEGBENCH_CHECK(in.is_open(), DataError, "{}: cannot open for reading: {}", source.string(),
+                 std::strerror(errno));
+  AtomicFile out(destination);
+  std::vector<char> buffer(std::size_t{1} << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.write(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  SEGBENCH_CHECK(in.eof(), DataError, "{}: read error while copying to {}", source.string(),
+                 destination.string());
+  out.commit(AtomicFile::Sync::no);
 }
 
 std::size_t remove_stale_temporaries(const std::filesystem::path& dir) {

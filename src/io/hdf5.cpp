@@ -51,6 +51,14 @@ class Handle {
   Closer close_;
 };
 
+/// A group or dataset creation property list without object timestamps, so that the same
+/// content gives the same bytes (HDF5 stores creation and modification times otherwise).
+Handle untimed_creation(hid_t property_class) {
+  Handle list(H5Pcreate(property_class), H5Pclose);
+  if (list.valid()) H5Pset_obj_track_times(list.get(), false);
+  return list;
+}
+
 std::string dataset_prefix(const fs::path& path, std::string_view dataset) {
   return fmt::format("{}: dataset {}", path.string(), dataset);
 }
@@ -344,18 +352,21 @@ H5Writer::H5Writer(const fs::path& path) : path_(path) {
   silence_hdf5_errors();
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  temp_ = temporary_sibling(path, ".h5");
-  file_ = H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  // The temporary file is created now, so that an unwritable directory is found before any
+  // work; HDF5 builds the file in memory (core driver) and commit() writes its image through
+  // the checked AtomicFile, so a full disk is an error naming the file, never a torn file.
+  out_ = std::make_unique<AtomicFile>(path, ".h5");
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  SEGBENCH_CHECK(access.valid() && H5Pset_fapl_core(access.get(), std::size_t{4} << 20, false) >= 0,
+                 DataError, "{}: cannot set up HDF5's in-memory file", path.string());
+  file_ = H5Fcreate(out_->temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
   SEGBENCH_CHECK(file_ >= 0, DataError, "{}: cannot create HDF5 file (temporary {})", path.string(),
-                 temp_.string());
+                 out_->temp_path().string());
 }
 
 H5Writer::~H5Writer() {
-  if (file_ >= 0) {
-    H5Fclose(file_);
-    std::error_code ignored;
-    fs::remove(temp_, ignored);
-  }
+  if (file_ >= 0) H5Fclose(file_);
+  // out_'s destructor removes the temporary file unless commit() renamed it into place.
 }
 
 void H5Writer::create_group(std::string_view group) {
@@ -365,7 +376,8 @@ void H5Writer::create_group(std::string_view group) {
     const std::size_t slash = group.find('/', start);
     const std::string prefix(group.substr(0, slash));
     if (!prefix.empty() && H5Lexists(file_, prefix.c_str(), H5P_DEFAULT) <= 0) {
-      Handle created(H5Gcreate2(file_, prefix.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      Handle created(H5Gcreate2(file_, prefix.c_str(), H5P_DEFAULT,
+                                untimed_creation(H5P_GROUP_CREATE).get(), H5P_DEFAULT),
                      H5Gclose);
       SEGBENCH_CHECK(created.valid(), DataError, "{}: cannot create group {}", path_.string(),
                      prefix);
@@ -390,8 +402,8 @@ void H5Writer::write_raw(std::string_view dataset, std::span<const std::size_t> 
                    : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                H5Sclose);
   const std::string name(dataset);
-  Handle created(H5Dcreate2(file_, name.c_str(), memory_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT),
+  Handle created(H5Dcreate2(file_, name.c_str(), memory_type, space.get(), H5P_DEFAULT,
+                            untimed_creation(H5P_DATASET_CREATE).get(), H5P_DEFAULT),
                  H5Dclose);
   SEGBENCH_CHECK(created.valid(), DataError, "{}: cannot create (does it exist already?)",
                  dataset_prefix(path_, dataset));
@@ -423,13 +435,17 @@ void H5Writer::write(std::string_view dataset, std::span<const std::size_t> shap
 
 void H5Writer::commit() {
   SEGBENCH_CHECK(file_ >= 0, DataError, "{}: already committed", path_.string());
-  const herr_t closed = H5Fclose(std::exchange(file_, -1));
-  if (closed < 0) {
-    std::error_code ignored;
-    fs::remove(temp_, ignored);
-    throw DataError(fmt::format("{}: closing the HDF5 file failed (disk full?)", path_.string()));
-  }
-  move_into_place(temp_, path_);
+  const hid_t file = std::exchange(file_, -1);
+  SEGBENCH_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0, DataError,
+                 "{}: flushing the in-memory HDF5 file failed", path_.string());
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  std::string image(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+  const bool imaged = size > 0 && H5Fget_file_image(file, image.data(), image.size()) == size;
+  const bool closed = H5Fclose(file) >= 0;
+  SEGBENCH_CHECK(imaged && closed, DataError, "{}: HDF5 could not produce the file's image",
+                 path_.string());
+  out_->write(image);
+  out_->commit();
 }
 
 std::vector<fs::path> list_h5_files(const fs::path& dir, std::string_view prefix) {

@@ -5,6 +5,8 @@
 #include "segbench/io/nifti.hpp"
 
 #include "segbench/io/atomic_file.hpp"
+#include "segbench/io/checked_file.hpp"
+#include "segbench/io/fault_injection.hpp"
 
 #include <nifti2_io.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "segbench/error.hpp"
 
@@ -404,6 +407,31 @@ NiftiVolume read_nifti(const fs::path& path) {
   return volume;
 }
 
+namespace {
+
+/// The bytes a written .nii or .nii.gz file yields when read back (decompressed); 0 when the
+/// gzip stream is damaged or cut short.
+std::uintmax_t readable_nifti_bytes(const fs::path& file, bool gzipped) {
+  std::error_code ec;
+  if (!gzipped) {
+    const std::uintmax_t size = fs::file_size(file, ec);
+    return ec ? 0 : size;
+  }
+  gzFile in = gzopen(file.c_str(), "rb");
+  if (in == nullptr) return 0;
+  std::vector<char> buffer(std::size_t{1} << 20);
+  std::uintmax_t total = 0;
+  int n = 0;
+  while ((n = gzread(in, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) total += n;
+  int status = Z_OK;
+  gzerror(in, &status);
+  const bool clean = n == 0 && (status == Z_OK || status == Z_STREAM_END);
+  gzclose(in);
+  return clean ? total : 0;
+}
+
+}  // namespace
+
 void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
                  const std::array<double, 3>& spacing, const std::vector<float>& data_c_order,
                  NiftiStorage storage) {
@@ -462,11 +490,32 @@ void write_nifti(const fs::path& path, const std::vector<std::size_t>& shape,
   SEGBENCH_CHECK(nifti_set_filenames(image.get(), temp.c_str(), 0, 1) == 0, DataError,
                  "{}: nifticlib rejected the temporary file name {}", path.string(), temp.string());
   nifti_image_write(image.get());
+  // nifticlib reports no write failure (a full disk leaves a short or torn file), so the
+  // temporary file is read back and must hold the whole header and every voxel.
+  const std::uintmax_t expected =
+      static_cast<std::uintmax_t>(std::max<std::int64_t>(image->iname_offset, 352)) +
+      static_cast<std::uintmax_t>(image->nvox) * static_cast<std::uintmax_t>(image->nbyper);
   std::error_code ec;
-  const auto written = fs::exists(temp, ec) ? fs::file_size(temp, ec) : 0;
-  if (ec || written == 0) {
+  const std::uintmax_t on_disk = fs::exists(temp, ec) ? fs::file_size(temp, ec) : 0;
+  const std::size_t allowed = injected_write_allowance(path, static_cast<std::size_t>(on_disk));
+  if (allowed < on_disk) fs::resize_file(temp, allowed, ec);  // what a full disk would leave
+  const std::uintmax_t readable = ec ? 0 : readable_nifti_bytes(temp, name.ends_with(".gz"));
+  if (readable != expected) {
     fs::remove(temp, ec);
-    throw DataError(fmt::format("{}: nifticlib failed to write the volume", path.string()));
+    throw DataError(fmt::format(
+        "{}: cannot write: nifticlib wrote an incomplete volume ({} of {} bytes readable): {}; "
+        "the temporary file was removed and nothing was written under that name",
+        path.string(), readable, expected,
+        allowed < on_disk ? "No space left on device (injected by SEGBENCH_FAULT_INJECT)"
+                          : "disk full or I/O error"));
+  }
+  try {
+    CheckedFile written(temp, CheckedFile::Mode::existing, path);
+    written.sync();
+    written.close();
+  } catch (const DataError&) {
+    fs::remove(temp, ec);
+    throw;
   }
   move_into_place(temp, path);
 }

@@ -424,23 +424,11 @@ void write_npy(const fs::path& path, NpyDtype dtype, std::span<const std::size_t
   std::size_t data_bytes = item_size(dtype);
   for (auto d : shape) data_bytes *= d;
 
-  const fs::path temp = temporary_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    SEGBENCH_CHECK(out.is_open(), DataError, "{}: cannot create temporary file {}", path.string(),
-                   temp.string());
-    out.write(prefix.data(), static_cast<std::streamsize>(prefix.size()));
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(data_bytes));
-    out.flush();
-    if (!out.good()) {
-      out.close();
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw DataError(fmt::format("{}: write failed ({} data bytes)", path.string(), data_bytes));
-    }
-  }
-  move_into_place(temp, path);
+  AtomicFile out(path);
+  out.write(prefix);
+  out.write(header);
+  out.write(data, data_bytes);
+  out.commit(AtomicFile::Sync::no);
 }
 
 }  // namespace segbench::io

@@ -1,10 +1,12 @@
 #include "segbench/log/mllog.hpp"
 
+#include <fmt/core.h>
 #include <chrono>
 #include <cmath>
 
 #include "segbench/error.hpp"
 #include "segbench/log/log_file.hpp"
+#include "segbench/log/mllog_keys.hpp"
 
 namespace segbench::mllog {
 namespace {
@@ -60,8 +62,11 @@ std::string format_line(EventType type, std::string_view key, const nlohmann::js
 
 Logger::Logger(const std::filesystem::path& file, std::ostream* echo) : path_(file), echo_(echo) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  file_ = std::make_unique<std::ofstream>(file, std::ios::app);
-  SEGBENCH_CHECK(file_->good(), Error, "cannot open MLLOG file {}", file.string());
+  try {
+    file_ = io::CheckedFile(file, io::CheckedFile::Mode::append);
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("cannot open MLLOG file: {}", e.what()));
+  }
 }
 
 void Logger::continue_run(std::shared_ptr<LogContinuation> continuation) {
@@ -76,9 +81,14 @@ void Logger::resume_at_length(std::optional<std::uintmax_t> length) {
 
 std::optional<std::uintmax_t> Logger::file_length() const {
   std::lock_guard lock(*mutex_);
-  if (!file_) return std::nullopt;
-  file_->flush();
-  return std::filesystem::file_size(path_);
+  if (!file_.is_open()) return std::nullopt;
+  if (!failure_.empty()) throw DataError(failure_);
+  try {
+    file_.sync();
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("MLLOG file {}", e.what()));
+  }
+  return file_.size();
 }
 
 void Logger::start(std::string_view key, const nlohmann::json& value, nlohmann::json metadata,
@@ -98,21 +108,39 @@ void Logger::write(EventType type, std::string_view key, const nlohmann::json& v
                    nlohmann::json metadata, const std::source_location& where) {
   if (!enabled()) return;
   std::lock_guard lock(*mutex_);
+  if (!failure_.empty()) throw DataError(failure_);
   if (continuation_) {
     if (!continuation_->admit(key, value, metadata)) return;
     if (const auto cut = continuation_->take_cut()) {
       // Epochs logged after the resumed checkpoint go; the stream then appends to the new file.
-      file_.reset();
+      file_ = io::CheckedFile();
       cut_log_file(path_, *cut);
-      file_ = std::make_unique<std::ofstream>(path_, std::ios::app);
-      SEGBENCH_CHECK(file_->good(), Error, "cannot reopen MLLOG file {}", path_.string());
+      try {
+        file_ = io::CheckedFile(path_, io::CheckedFile::Mode::append);
+      } catch (const DataError& e) {
+        throw DataError(fmt::format("cannot reopen MLLOG file: {}", e.what()));
+      }
     }
   }
   const std::string line = format_line(type, key, value, std::move(metadata), now_ms(), where);
-  if (file_) {
-    *file_ << line << '\n';
-    file_->flush();
-    SEGBENCH_CHECK(file_->good(), Error, "writing MLLOG file {} failed", path_.string());
+  if (file_.is_open()) {
+    const std::uintmax_t before = file_.size();
+    try {
+      file_.write(line + '\n');
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_sync_ >= std::chrono::seconds(1) || key == key::kInitStop ||
+          key == key::kRunStart || key == key::kRunStop) {
+        file_.sync();
+        last_sync_ = now;
+      }
+    } catch (const DataError& e) {
+      file_.truncate_quietly(before);  // no torn last line for a reader or a resumed run
+      failure_ = fmt::format(
+          "MLLOG file {}; the run stops here rather than go on with a log that lost events "
+          "(the log holds every event before '{}')",
+          e.what(), key);
+      throw DataError(failure_);
+    }
   }
   if (echo_) *echo_ << line << '\n' << std::flush;
 }

@@ -174,11 +174,7 @@ Cam5ConvertReport convert_cam5_directory(const fs::path& input_root, const fs::p
   if (progress) fmt::print(*progress, "{}\n", meter.summary());
   const fs::path stats = input_root / "stats.h5";
   if (share.rank == 0 && fs::is_regular_file(stats, ec)) {
-    const fs::path temp = io::temporary_sibling(output_root / "stats.h5", ".h5");
-    fs::copy_file(stats, temp, fs::copy_options::overwrite_existing, ec);
-    SEGBENCH_CHECK(!ec, DataError, "{}: cannot copy to {}: {}", stats.string(), temp.string(),
-                   ec.message());
-    io::move_into_place(temp, output_root / "stats.h5");
+    io::copy_file_atomically(stats, output_root / "stats.h5");
     report.copied_stats = true;
   }
   if (progress)

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 #include "segbench/io/hdf5.hpp"
 #include "segbench/prep/parallel_files.hpp"
 #include "segbench/random/numpy_random.hpp"
@@ -22,12 +23,14 @@ void place(const fs::path& source, const fs::path& destination, bool copy) {
   std::error_code ec;
   SEGBENCH_CHECK(!fs::exists(fs::symlink_status(destination, ec)), DataError,
                  "{}: exists already (split into an empty output directory)", destination.string());
-  if (copy)
-    fs::copy_file(source, destination, ec);
-  else
-    fs::create_symlink(source, destination, ec);
-  SEGBENCH_CHECK(!ec, DataError, "{}: cannot {} {}: {}", destination.string(),
-                 copy ? "copy" : "link to", source.string(), ec.message());
+  if (copy) {
+    // Through a temporary sibling: a full disk leaves no half copy under the final name.
+    io::copy_file_atomically(source, destination);
+    return;
+  }
+  fs::create_symlink(source, destination, ec);
+  SEGBENCH_CHECK(!ec, DataError, "{}: cannot link to {}: {}", destination.string(), source.string(),
+                 ec.message());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "segbench/error.hpp"
+#include "segbench/io/atomic_file.hpp"
 
 namespace segbench::prep {
 namespace {
@@ -200,13 +201,10 @@ std::vector<fs::path> write_kits19_synthetic(const fs::path& out_dir, const Kits
                  o.first_case_id + o.cases - 1);
   fs::create_directories(out_dir);
   {
-    const fs::path marker = out_dir / kKits19SyntheticMarker;
-    std::ofstream out(marker, std::ios::trunc);
-    fmt::print(out,
-               "{{\"generator\": \"segbench-data kits19-synth\", \"seed\": {}, "
-               "\"first_id\": {}, \"cases\": {}}}\n",
-               o.seed, o.first_case_id, o.cases);
-    SEGBENCH_CHECK(out.good(), DataError, "{}: write failed", marker.string());
+    io::write_text_atomically(out_dir / kKits19SyntheticMarker,
+                              fmt::format("{{\"generator\": \"segbench-data kits19-synth\", "
+                                          "\"seed\": {}, \"first_id\": {}, \"cases\": {}}}\n",
+                                          o.seed, o.first_case_id, o.cases));
   }
   std::vector<fs::path> dirs;
   for (int index = 0; index < o.cases; ++index) {

@@ -1,8 +1,6 @@
 #include "segbench/train/checkpoint_file.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,49 +23,6 @@ constexpr std::size_t kMaxMetadataBytes = std::size_t{16} << 20;
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw TrainingError(fmt::format("checkpoint {}: {}", path.string(), what));
-}
-
-// A file descriptor that writes everything or says why not (ENOSPC, EIO, ...).
-class CheckedFile {
- public:
-  explicit CheckedFile(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_errno("cannot create");
-  }
-  ~CheckedFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  CheckedFile(const CheckedFile&) = delete;
-  CheckedFile& operator=(const CheckedFile&) = delete;
-
-  void write(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw_errno("cannot write");
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  void sync_and_close() {
-    if (::fsync(fd_) != 0) throw_errno("cannot fsync");
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw_errno("cannot close");
-  }
-
- private:
-  [[noreturn]] void throw_errno(const char* what) const {
-    throw TrainingError(fmt::format("{} {}: {}", what, path_.string(), std::strerror(errno)));
-  }
-  std::filesystem::path path_;
-  int fd_ = -1;
-};
-
-void sync_directory(const std::filesystem::path& directory) {
-  const int fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;  // best effort: the rename itself has happened
-  ::fsync(fd);
-  ::close(fd);
 }
 
 // Fault injection for the reliability tests: SEGBENCH_FAULT_INJECT=checkpoint_write_kill:N
@@ -113,7 +68,8 @@ void write_checkpoint_file(const std::filesystem::path& path, nlohmann::json met
   const auto temp = io::temporary_sibling(path);
   const InjectedFault fault = fault_for_this_write();
   try {
-    CheckedFile file(temp);
+    // io::CheckedFile: also the disk_budget and write_fail injections of fault_injection.hpp.
+    io::CheckedFile file(temp, io::CheckedFile::Mode::create_new, path);
     file.write(header_line(metadata_line));
     file.write(metadata_line);
     for (const auto& s : sections) {
@@ -126,8 +82,9 @@ void write_checkpoint_file(const std::filesystem::path& path, nlohmann::json met
       }
       file.write(s.bytes);
     }
-    file.sync_and_close();
-  } catch (const TrainingError& e) {
+    file.sync();
+    file.close();
+  } catch (const Error& e) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
     fail(path, fmt::format("not written ({}); the previous checkpoint is untouched", e.what()));
@@ -137,7 +94,7 @@ void write_checkpoint_file(const std::filesystem::path& path, nlohmann::json met
   } catch (const DataError& e) {
     fail(path, e.what());
   }
-  sync_directory(path.parent_path());
+  io::sync_directory(path.parent_path());
 }
 
 CheckpointFileInfo read_checkpoint_header(const std::filesystem::path& path) {

@@ -7,12 +7,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace segbench::io {
+
+class AtomicFile;
 
 /// The on-disk element types the reader accepts (float16 is IEEE half, as numpy/h5py write it).
 enum class H5Dtype {
@@ -84,8 +87,10 @@ class H5Reader {
   std::int64_t file_ = -1;  // hid_t
 };
 
-/// A new HDF5 file, written to a temporary sibling and renamed over `path` by commit().
-/// Without commit() (an exception in between) the temporary file is removed.
+/// A new HDF5 file, built in memory and written to a temporary sibling that commit() fsyncs and
+/// renames over `path` (a failed write is a DataError naming `path`). Without commit() (an
+/// exception in between) the temporary file is removed. Objects carry no timestamps: the same
+/// content gives the same bytes.
 class H5Writer {
  public:
   explicit H5Writer(const std::filesystem::path& path);
@@ -117,7 +122,7 @@ class H5Writer {
                  std::int64_t memory_type, const void* values);
 
   std::filesystem::path path_;
-  std::filesystem::path temp_;
+  std::unique_ptr<AtomicFile> out_;
   std::int64_t file_ = -1;  // hid_t
 };
 
