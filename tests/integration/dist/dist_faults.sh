@@ -10,9 +10,12 @@
 # For each: every surviving rank exits non-zero by itself (not by a signal) within the timeout
 # plus a margin, its message names the failing or different rank, the checkpoint directory's
 # listing and md5s are unchanged after the fault, and the result log has no successful run_stop.
-# Usage: dist_faults.sh UNET3D_KITS19 SEGBENCH_DATA with-mpi|without-mpi
+# DeepCAM's start-up data check (rank 0 reads the HDF5 headers and broadcasts its verdict): a
+# truncated file planted in rank 0's copy of the data stops both ranks before the first step
+# with rank 0's message naming the file, although rank 1's own copy is intact (it reads none).
+# Usage: dist_faults.sh UNET3D_KITS19 SEGBENCH_DATA DEEPCAM_CLIMATE with-mpi|without-mpi
 set -uo pipefail
-UNET3D=$(realpath "$1") DATA_TOOL=$(realpath "$2") MPI_MODE=$3
+UNET3D=$(realpath "$1") DATA_TOOL=$(realpath "$2") DEEPCAM=$(realpath "$3") MPI_MODE=$4
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/segbench-dfaults.XXXXXX")
 PIDS=()
 cleanup() {
@@ -42,7 +45,7 @@ start() {
   shift 2
   mkdir -p "$WORK/$case/r$rank"
   (cd "$WORK/$case/r$rank" && RANK=$rank WORLD_SIZE=2 MASTER_PORT=$PORT \
-    exec "$UNET3D" "$@" > out 2> err) &
+    exec "${DRIVER:-$UNET3D}" "$@" > out 2> err) &
   PIDS[$rank]=$!
 }
 # wait_bounded PID SECONDS: PID's exit status; kills it (status 137) after SECONDS.
@@ -122,7 +125,7 @@ fault() {
 }
 
 # mismatch CASE TEXT -- RANK0_ARGS -- RANK1_ARGS: both ranks exit 2 within the bound, each
-# naming rank 1 and TEXT; nothing is trained (no checkpoint, no epoch), nothing resumed changed.
+# naming rank 1 (or $NAMES) and TEXT; nothing is trained (no checkpoint, no epoch), nothing resumed changed.
 mismatch() {
   local case=$1 text=$2 a=() b=() r status start seconds before=()
   shift 3
@@ -138,7 +141,7 @@ mismatch() {
     status=0
     wait_bounded "${PIDS[$r]}" 60 || status=$?
     seconds=$(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)")
-    expect_failure "$case" "$r" "$status" "$seconds" "$TIMEOUT" "rank 1" "$text"
+    expect_failure "$case" "$r" "$status" "$seconds" "$TIMEOUT" "${NAMES:-rank 1}" "$text"
     [ "$status" -eq 2 ] || fail "$case: rank $r exited $status, expected 2"
     ! grep -qs "^epoch " "$WORK/$case/r$r/err" || fail "$case: rank $r trained"
     [ "$(snapshot "$WORK/$case/r$r")" = "${before[$r]}" ] ||
@@ -192,6 +195,21 @@ for r in 0 1; do
   expect_in "rank 0 resumes from $newest" "$WORK/resume/r$r/err"
   expect_in "rank 1 from $older" "$WORK/resume/r$r/err"
 done
+
+echo "== DeepCAM: a truncated HDF5 file in rank 0's copy of the data"
+make_cam5 "$DATA_TOOL" "$WORK/cam5" 8 4
+for r in 0 1; do
+  mkdir -p "$WORK/cam5-bad/r$r" && cp -r "$WORK/cam5" "$WORK/cam5-bad/r$r/data"
+done
+bad=$(ls "$WORK/cam5/train" | sort | sed -n 2p)
+head -c 300 "$WORK/cam5/train/$bad" > "$WORK/cam5-bad/r0/data/train/$bad"
+# The result log goes to rank 0's stdout.
+DRIVER=$DEEPCAM NAMES="data: 1 problem(s) found before training" mismatch cam5-bad \
+  "data/train/$bad: cannot open as HDF5" -- \
+  --preset smoke --data_dir data --max_epochs 2 --threads 1 --seed 5 -- \
+  --preset smoke --data_dir data --max_epochs 2 --threads 1 --seed 5
+expect_in "rank 1/2: rank 0's start-up data check failed: data: 1 problem(s)" "$WORK/cam5-bad/r1/err"
+! grep -qs '"key":"run_start"' "$WORK/cam5-bad/r0/out" || fail "cam5-bad: run_start logged"
 
 if [ "$MPI_MODE" = with-mpi ]; then
   echo "== mpirun: ranks started with another batch size"
