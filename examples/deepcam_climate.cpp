@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     set_deepcam_batchnorm_groups(cfg, ctx, model);
     run.place_model(*model);
     mllog::Logger& log = run.open_log(deepcam_log_file(cfg));
-    const DeepcamDatasets data = stage_deepcam_data(log, cfg, run);
+    const DeepcamDatasets data = stage_deepcam_data(log, cfg, run, ctx);
     auto optimizer = make_deepcam_optimizer(cfg, model);
     MeanIouTarget target = deepcam_target(cfg);
     TrainingPlan plan = make_deepcam_plan(cfg, run, model, *optimizer, target);

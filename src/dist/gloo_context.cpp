@@ -106,7 +106,7 @@ GlooContext GlooContext::subgroup(int group_size) {
 template <class Fn>
 void GlooContext::collective(std::string_view operation, Fn&& fn) {
   detail::run_collective(who(), operation, *impl_->store, rank_, world_, impl_->first_rank,
-                         impl_->failures, std::forward<Fn>(fn));
+                         impl_->failures, impl_->options->timeout, std::forward<Fn>(fn));
 }
 
 void GlooContext::allreduce_sum(at::Tensor& tensor) {

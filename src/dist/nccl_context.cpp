@@ -99,7 +99,7 @@ NcclContext NcclContext::subgroup(int group_size) {
 template <class Fn>
 void NcclContext::collective(std::string_view operation, Fn&& fn) {
   detail::run_collective(who(), operation, *impl_->store, rank_, world_, impl_->first_rank,
-                         impl_->failures, std::forward<Fn>(fn));
+                         impl_->failures, impl_->options->timeout, std::forward<Fn>(fn));
 }
 
 void NcclContext::allreduce_sum(at::Tensor& tensor) {

@@ -4,6 +4,10 @@
 #include <fmt/ranges.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -19,30 +23,101 @@ std::string error_reason(const std::exception& e) {
 
 constexpr auto kCheckInWindow = std::chrono::seconds(3);
 
-// After a collective failed: every surviving rank checks in under a fresh key of the
-// rendezvous store; ranks that do not check in within kCheckInWindow are reported as lost
-// (exited, crashed or hung). If the store itself is gone, rank 0 (its host) is the lost one.
-std::string lost_ranks(c10d::Store& store, int rank, int world, int first_rank, int failure) {
+namespace {
+
+struct CheckIn {
+  std::vector<int> missing;  // job ranks that did not check in
+  bool store_lost = false;   // the store could not be reached (or failed on its host)
+};
+
+// Every surviving rank checks in under a fresh key of the rendezvous store and waits up to
+// kCheckInWindow for the others.
+CheckIn check_in(c10d::Store& store, int rank, int world, int first_rank, int failure) {
   const auto key = [failure](int r) { return fmt::format("segbench_alive/{}/{}", failure, r); };
-  std::vector<int> missing;
+  CheckIn result;
   try {
     store.set(key(rank), std::vector<std::uint8_t>{1});
     const auto deadline = std::chrono::steady_clock::now() + kCheckInWindow;
     do {
-      missing.clear();
+      result.missing.clear();
       for (int r = 0; r < world; ++r) {
-        if (r != rank && !store.check({key(r)})) missing.push_back(first_rank + r);
+        if (r != rank && !store.check({key(r)})) result.missing.push_back(first_rank + r);
       }
-      if (missing.empty()) break;
+      if (result.missing.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (std::chrono::steady_clock::now() < deadline);
   } catch (const std::exception&) {
-    return rank + first_rank == 0 ? "the rendezvous store on this rank failed"
-                                  : "lost rank 0 (the rendezvous store it hosts is unreachable)";
+    result.store_lost = true;
   }
-  if (missing.empty()) return "every rank is still alive (transient network error?)";
-  return fmt::format("lost rank{} {} (no sign of life within {} s)", missing.size() > 1 ? "s" : "",
-                     fmt::join(missing, ", "), kCheckInWindow.count());
+  return result;
+}
+
+// check_in() bounded by the window plus a second: a hung store host (rank 0) would otherwise
+// block the store's calls for its own timeout (--dist_timeout) once more. The check-in runs on
+// a detached thread that holds a reference to the store, so a call left hanging is harmless.
+CheckIn bounded_check_in(c10d::Store& store, int rank, int world, int first_rank, int failure) {
+  auto keep = c10::intrusive_ptr<c10d::Store>::unsafe_reclaim_from_nonowning(&store);
+  auto task =
+      std::make_shared<std::packaged_task<CheckIn()>>([keep, rank, world, first_rank, failure] {
+        return check_in(*keep, rank, world, first_rank, failure);
+      });
+  std::future<CheckIn> done = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+  if (done.wait_for(kCheckInWindow + std::chrono::seconds(1)) != std::future_status::ready) {
+    return {.missing = {}, .store_lost = true};
+  }
+  return done.get();
+}
+
+bool timed_out(std::string_view reason) {
+  std::string lower(reason);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("timed out") != std::string::npos || lower.find("timeout") != std::string::npos;
+}
+
+}  // namespace
+
+std::string collective_failure(std::string_view who, std::string_view operation, c10d::Store& store,
+                               int rank, int world, int first_rank, int failure,
+                               std::chrono::milliseconds timeout, const std::exception& error) {
+  const std::string reason = error_reason(error);
+  const CheckIn check = bounded_check_in(store, rank, world, first_rank, failure);
+  const bool hung = timed_out(reason);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
+  const std::string no_answer = fmt::format("no answer within the --dist_timeout of {} s", seconds);
+  if (check.store_lost && rank + first_rank == 0) {
+    return fmt::format("{}: {} failed: the rendezvous store on this rank failed: {}", who,
+                       operation, reason);
+  }
+  if (check.store_lost) {
+    // The store lives on rank 0: it is the lost rank.
+    return hung ? fmt::format(
+                      "{}: {} failed: lost rank 0 (hung: {}; the rendezvous store it "
+                      "hosts does not answer either)",
+                      who, operation, no_answer)
+                : fmt::format(
+                      "{}: {} failed: lost rank 0 (the rendezvous store it hosts is "
+                      "unreachable): {}",
+                      who, operation, reason);
+  }
+  const std::string ranks =
+      fmt::format("rank{} {}", check.missing.size() > 1 ? "s" : "", fmt::join(check.missing, ", "));
+  if (hung) {
+    // The transport's own wording of the timeout is left out: one account of the hang.
+    return check.missing.empty()
+               ? fmt::format(
+                     "{}: {} failed: {}, although every rank is still alive (a rank "
+                     "slower than the timeout?)",
+                     who, operation, no_answer)
+               : fmt::format("{}: {} failed: lost {} (hung: {})", who, operation, ranks, no_answer);
+  }
+  if (check.missing.empty()) {
+    return fmt::format("{}: {} failed: every rank is still alive (transient network error?): {}",
+                       who, operation, reason);
+  }
+  return fmt::format("{}: {} failed: lost {} (no sign of life within {} s): {}", who, operation,
+                     ranks, kCheckInWindow.count(), reason);
 }
 
 }  // namespace detail

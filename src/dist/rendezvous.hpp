@@ -42,25 +42,31 @@ void guarded(std::string_view who, std::string_view operation, std::string_view 
   }
 }
 
-/// After a collective failed: every surviving rank checks in under a fresh key of the store;
-/// ranks that do not check in within 3 s are reported as lost (exited, crashed or hung). If
-/// the store itself is gone, rank 0 (its host) is the lost one. Ranks are reported as job
-/// ranks (first_rank + group rank).
-std::string lost_ranks(c10d::Store& store, int rank, int world, int first_rank, int failure);
+/// Why a collective failed, in one message that names the rank(s) at fault: every surviving
+/// rank checks in under a fresh key of the store (`failure` numbers the context's failed
+/// collectives); ranks that do not check in within 3 s are the lost ones (exited, crashed or
+/// hung), reported as job ranks (first_rank + group rank). If the store itself is gone, rank 0
+/// (its host) is the lost one. A collective that timed out (`error` says so) is reported as
+/// "lost rank R (hung: no answer within the --dist_timeout of T s)", whatever the transport's
+/// own wording; other failures keep the transport's reason.
+std::string collective_failure(std::string_view who, std::string_view operation, c10d::Store& store,
+                               int rank, int world, int first_rank, int failure,
+                               std::chrono::milliseconds timeout, const std::exception& error);
 
 /// Runs one collective of a c10d context; a failure becomes a DistributedError that names the
-/// lost rank(s). `failures` counts the context's failed collectives (fresh check-in keys).
+/// lost rank(s). `failures` counts the context's failed collectives (fresh check-in keys);
+/// `timeout` is the context's collective timeout (--dist_timeout).
 template <class Fn>
 void run_collective(std::string_view who, std::string_view operation, c10d::Store& store, int rank,
-                    int world, int first_rank, int& failures, Fn&& fn) {
+                    int world, int first_rank, int& failures, std::chrono::milliseconds timeout,
+                    Fn&& fn) {
   try {
     fn();
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    const std::string lost = lost_ranks(store, rank, world, first_rank, failures++);
     throw DistributedError(
-        fmt::format("{}: {} failed: {}: {}", who, operation, lost, error_reason(e)));
+        collective_failure(who, operation, store, rank, world, first_rank, failures++, timeout, e));
   }
 }
 

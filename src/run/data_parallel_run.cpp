@@ -4,13 +4,16 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/tensor.h>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <torch/nn/module.h>
 #include <torch/utils.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
+#include "segbench/dist/gather_from_ranks.hpp"
 #include "segbench/dist/make_context.hpp"
 #include "segbench/error.hpp"
 #include "segbench/io/atomic_file.hpp"
@@ -43,6 +46,45 @@ void check_checkpoint_writable(const std::filesystem::path& checkpoint) {
   fs::remove(probe, ec);
   SEGBENCH_CHECK(written, ConfigError, "--save_ckpt_path {}: cannot write in {}",
                  checkpoint.string(), dir.string());
+}
+
+std::int64_t hash_of(const std::string& text) {
+  const std::uint64_t hash = std::hash<std::string>{}(text);
+  std::int64_t as_signed = 0;
+  std::memcpy(&as_signed, &hash, sizeof as_signed);
+  return as_signed;
+}
+
+// Before anything is trained or loaded: every rank must have been started with the same seed
+// flag and configuration. Compares them over the ranks (the seed as a number, every
+// configuration key as a hash of its value) and throws a ConfigError on every rank naming each
+// rank that differs from rank 0 and in which keys.
+void check_same_start(AnyContext& ctx, const nlohmann::json& config, int64_t seed) {
+  std::vector<std::string> names{"seed"};
+  std::vector<std::int64_t> values{seed};
+  for (const auto& [key, value] : config.items()) {
+    if (key == "seed") continue;  // the flag itself, compared as a number above
+    names.push_back(key);
+    values.push_back(hash_of(value.dump()));
+  }
+  const auto ranks = gather_from_ranks(ctx, values);
+  std::vector<std::string> differences;
+  for (std::size_t r = 1; r < ranks.size(); ++r) {
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (ranks[r][i] == ranks[0][i]) continue;
+      keys.push_back(i == 0 ? fmt::format("seed ({}, rank 0 has {})", ranks[r][i], ranks[0][i])
+                            : names[i]);
+    }
+    if (!keys.empty()) {
+      differences.push_back(
+          fmt::format("rank {} differs from rank 0 in {}", r, fmt::join(keys, ", ")));
+    }
+  }
+  SEGBENCH_CHECK(differences.empty(), ConfigError,
+                 "rank {}/{}: ranks started with different settings: {}; start every rank with "
+                 "the same flags",
+                 ctx.rank(), ctx.world_size(), fmt::join(differences, "; "));
 }
 
 }  // namespace
@@ -120,6 +162,7 @@ AnyContext& DataParallelRun::connect() {
   SEGBENCH_CHECK(!context_, ConfigError, "{}: connect() called twice", name_);
   const ContextOptions dist = context_options(options_, device_);
   context_.emplace(make_context(dist, env_));
+  if (context_->world_size() > 1) check_same_start(*context_, config_, options_.seed);
   if (options_.seed < 0 && context_->world_size() > 1) {
     // A drawn seed is rank 0's for every rank (each rank drew its own in the constructor).
     at::Tensor shared = at::tensor({seed_}, at::kLong);
@@ -127,8 +170,6 @@ AnyContext& DataParallelRun::connect() {
     seed_ = shared.item<int64_t>();
     torch::manual_seed(static_cast<uint64_t>(seed_));
   }
-  context_->check_same_config(std::hash<std::string>{}(config_.dump()) ^
-                              static_cast<uint64_t>(seed_));
   return *context_;
 }
 
@@ -188,6 +229,11 @@ TrainingPlan DataParallelRun::make_plan() {
   plan.options.stop_requested = stop_signals();
   plan.options.run_config = config_;
   plan.options.world_size = context().world_size();
+  if (context().world_size() > 1) {
+    plan.options.gather_from_ranks = [this](const std::vector<std::int64_t>& values) {
+      return gather_from_ranks(context(), values);
+    };
+  }
   return plan;
 }
 

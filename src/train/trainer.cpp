@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <exception>
 #include <limits>
 
 #include "segbench/error.hpp"
@@ -14,6 +16,7 @@
 #include "segbench/log/mllog_keys.hpp"
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/train/checkpoint.hpp"
+#include "segbench/train/checkpoint_file.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 
 namespace segbench {
@@ -316,6 +319,50 @@ void SegmentationTrainer::resume() {
                      saved.next_iteration));
 }
 
+void SegmentationTrainer::resume_on_every_rank() {
+  if (!options_.gather_from_ranks) return resume();
+  // {1: resumed | -1: failed, next epoch, next iteration, fingerprint of the whole run state}
+  std::vector<std::int64_t> point{-1, 0, 0, 0};
+  std::exception_ptr failure;
+  try {
+    resume();
+    const std::uint64_t fingerprint = std::hash<std::string>{}(to_json(state_).dump());
+    std::int64_t as_signed = 0;
+    std::memcpy(&as_signed, &fingerprint, sizeof as_signed);
+    point = {1, state_.next_epoch, state_.next_iteration, as_signed};
+  } catch (...) {
+    failure = std::current_exception();  // the others still compare, then hear of it
+  }
+  const auto ranks = options_.gather_from_ranks(point);
+  if (failure) std::rethrow_exception(failure);
+  const auto describe = [&](const std::vector<std::int64_t>& p) {
+    return fmt::format("{} (epoch {} iteration {}){}", checkpoint_file_name(p[1], p[2]), p[1], p[2],
+                       p[1] == ranks[0][1] && p[2] == ranks[0][2] ? " with other contents" : "");
+  };
+  std::vector<std::string> failed;
+  std::vector<std::string> other;
+  for (std::size_t r = 1; r < ranks.size(); ++r) {
+    if (ranks[r][0] < 0) {
+      failed.push_back(fmt::format("rank {}", r));
+    } else if (ranks[r] != ranks[0]) {
+      other.push_back(fmt::format("rank {} from {}", r, describe(ranks[r])));
+    }
+  }
+  if (ranks[0][0] < 0) failed.insert(failed.begin(), "rank 0");
+  SEGBENCH_CHECK(failed.empty(), ConfigError,
+                 "--resume {}: {} could not resume (see {} message); nothing was trained",
+                 options_.resume_from.string(), fmt::join(failed, ", "),
+                 failed.size() > 1 ? "their" : "its");
+  SEGBENCH_CHECK(
+      other.empty(), ConfigError,
+      "--resume {}: ranks resume from different checkpoints: rank 0 resumes from {}, "
+      "{}; give every rank the same checkpoint (nothing was trained)",
+      options_.resume_from.string(),
+      fmt::format("{} (epoch {} iteration {})", checkpoint_file_name(ranks[0][1], ranks[0][2]),
+                  ranks[0][1], ranks[0][2]),
+      fmt::join(other, ", "));
+}
+
 TrainOutcome SegmentationTrainer::fit() {
   namespace key = mllog::key;
   auto& log = *loop_.log;
@@ -327,7 +374,7 @@ TrainOutcome SegmentationTrainer::fit() {
   state_.world_size = options_.world_size;
   state_.config = options_.run_config;
   const bool resuming = !options_.resume_from.empty();
-  if (resuming) resume();
+  if (resuming) resume_on_every_rank();
   if (options_.is_main_rank) check_checkpoint_space();
 
   run_start_ = Clock::now();

@@ -66,7 +66,7 @@ class DataParallelRun {
   /// Sets the thread count, reads the launch environment, resolves the device (ConfigError at
   /// once for a CUDA device this machine does not have), checks that rank 0 can write its
   /// checkpoints, and resolves and applies the seed.
-  /// `config` is the resolved configuration: connect() checks its hash on every rank.
+  /// `config` is the resolved configuration: connect() checks that every rank has the same.
   DataParallelRun(std::string name, RunOptions options, nlohmann::json config);
   ~DataParallelRun();
   DataParallelRun(const DataParallelRun&) = delete;

@@ -135,6 +135,11 @@ struct TrainerOptions {
   /// all ranks stop at the same iteration boundary, rank 0 writes the checkpoint, and the log
   /// stays open for the resumed run (no run_stop).
   std::function<bool()> stop_requested;
+  /// Every rank's `values`, row r for rank r (a collective; multi-rank runs): after resuming,
+  /// the ranks compare the checkpoint each loaded and stop, naming the ranks that differ, rather
+  /// than train on inconsistent state. Unset: no comparison (one rank).
+  std::function<std::vector<std::vector<std::int64_t>>(const std::vector<std::int64_t>&)>
+      gather_from_ranks;
 };
 
 /// Wall time per stage of the training loop, summed over the run (this rank). On CUDA the
@@ -160,6 +165,9 @@ class SegmentationTrainer {
   EvalResult evaluate(int64_t epoch);
   void report(const std::string& line) const;
   void resume();
+  /// resume(), then (several ranks) the same checkpoint on every rank, or a ConfigError naming
+  /// the ranks that resumed from another one or could not resume.
+  void resume_on_every_rank();
   void save(bool finished);
   /// ConfigError when the checkpoint's file system cannot hold one more checkpoint.
   void check_checkpoint_space() const;

@@ -4,6 +4,7 @@
 #include <torch/optim/optimizer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <system_error>
 
@@ -14,6 +15,8 @@
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/losses/deepcam_ce.hpp"
 #include "segbench/models/module_size.hpp"
+#include "segbench/prep/dataset_verification.hpp"
+#include "segbench/recipes/common/data_check_on_rank0.hpp"
 #include "segbench/recipes/common/run_options.hpp"
 #include "segbench/recipes/deepcam/events.hpp"
 #include "segbench/train/optimizer_factory.hpp"
@@ -81,10 +84,27 @@ DeepLabV3PlusOptions deepcam_model_options(const DeepcamConfig& c) {
 }
 
 DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& c,
-                                   const DataParallelRun& run) {
+                                   const DataParallelRun& run, AnyContext& ctx) {
   namespace key = mllog::key;
   log.start(key::kInitStart);
   log.event(key::kCacheClear, nullptr);
+  if (c.data_format == "hdf5") {
+    // Headers and counts only; a real-shape part of the data (a mini set) is allowed here, the
+    // division already requires the whole split.
+    const auto start = std::chrono::steady_clock::now();
+    require_valid_data_on_rank0(
+        ctx,
+        [&] {
+          return prep::verify_cam5(
+              c.data_dir, {.depth = prep::VerifyDepth::headers, .jobs = 0, .real_counts = false});
+        },
+        c.data_dir);
+    if (ctx.rank() == 0) {
+      fmt::print(stderr, "deepcam_climate: start-up data check of {} on rank 0: {:.2f} s\n",
+                 c.data_dir.string(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
   DeepcamDatasets data = open_deepcam_datasets(c);
   const auto train_samples = static_cast<int64_t>(data.train.size());
   const auto eval_samples = static_cast<int64_t>(data.validation.size());

@@ -4,8 +4,10 @@
 #include <torch/utils.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/mllog_rules.hpp"
 #include "segbench/models/unet3d.hpp"
+#include "segbench/train/checkpoint_file.hpp"
 #include "segbench/train/lr_schedule.hpp"
 #include "segbench/train/optimizer_factory.hpp"
 #include "segbench/train/trainer.hpp"
@@ -386,6 +389,78 @@ TEST_CASE("a checkpoint of another seed, rank count or configuration is refused"
     TrainerOptions config = r;
     config.run_config["batch_size"] = 4;
     CHECK_THROWS_WITH(g.fit(config), Catch::Contains("another configuration: batch_size 2 → 4"));
+  }
+}
+
+TEST_CASE("ranks that resume from different checkpoints, or fail to resume, stop before training",
+          "[trainer]") {
+  at::set_num_threads(1);
+  const test::ScratchDir dir("trainer-resume-ranks");
+  Fixture f;
+  f.qualities = {0.1, 0.2};
+  TrainerOptions o;
+  o.max_epochs = 1;
+  o.seed = 5;
+  o.checkpoint_path = dir.path() / "ckpts/";
+  o.stop_requested = [] { return true; };  // a checkpoint after the first step
+  f.fit(o);
+  TrainerOptions r = o;
+  r.max_epochs = 2;
+  r.resume_from = o.checkpoint_path;
+  r.stop_requested = nullptr;
+  // A world of two in which "rank 1" answers with `other(mine)`.
+  using Row = std::vector<std::int64_t>;
+  const auto with_rank1 = [&](std::function<Row(const Row&)> other, Row* seen = nullptr) {
+    TrainerOptions options = r;
+    options.gather_from_ranks = [other, seen](const Row& mine) {
+      if (seen) *seen = mine;
+      return std::vector<Row>{mine, other(mine)};
+    };
+    return options;
+  };
+  // This rank's row (a refused resume leaves the checkpoints as they are).
+  Row mine;
+  {
+    Fixture g;
+    CHECK_THROWS(g.fit(with_rank1([](const Row&) { return Row{-1, 0, 0, 0}; }, &mine)));
+    REQUIRE(mine.size() == 4);
+    CHECK(mine[0] == 1);
+  }
+  const std::string ours = checkpoint_file_name(mine[1], mine[2]);
+  {
+    Fixture g;
+    CHECK_THROWS_WITH(
+        g.fit(with_rank1([](const Row& m) {
+          return Row{1, m[1] + 1, 0, m[3] + 1};
+        })),
+        Catch::Contains("ranks resume from different checkpoints: rank 0 resumes from " + ours) &&
+            Catch::Contains("rank 1 from " + checkpoint_file_name(mine[1] + 1, 0)) &&
+            Catch::Contains("nothing was trained"));
+    const std::vector<std::string> keys = g.keys();
+    CHECK(std::count(keys.begin(), keys.end(), "run_start") == 0);
+  }
+  {
+    Fixture g;
+    CHECK_THROWS_WITH(
+        g.fit(with_rank1([](const Row& m) {
+          return Row{1, m[1], m[2], m[3] + 1};
+        })),
+        Catch::Contains("rank 1 from " + ours) && Catch::Contains("with other contents"));
+  }
+  {
+    Fixture g;
+    CHECK_THROWS_WITH(g.fit(with_rank1([](const Row&) {
+      return Row{-1, 0, 0, 0};
+    })),
+                      Catch::Contains("rank 1 could not resume (see its message)"));
+  }
+  {
+    // The same checkpoint on both: the run trains on.
+    Fixture g;
+    g.qualities = {0.1, 0.2};
+    CHECK_NOTHROW(g.fit(with_rank1([](const Row& m) { return m; })));
+    const std::vector<std::string> keys = g.keys();
+    CHECK(std::count(keys.begin(), keys.end(), "run_stop") == 1);
   }
 }
 

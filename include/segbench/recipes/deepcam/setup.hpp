@@ -38,10 +38,12 @@ struct DeepcamDatasets {
 /// --data_format npy), normalised with `<data_dir>/stats.h5`.
 DeepcamDatasets open_deepcam_datasets(const DeepcamConfig& config);
 
-/// The reference's init sequence: init_start, cache_clear, opening the datasets (listing and
+/// The reference's init sequence: init_start, cache_clear, the start-up data check (HDF5: rank
+/// 0 reads every file's header, in parallel threads, and broadcasts the verdict; a bad file
+/// stops every rank with its name before the first step), opening the datasets (listing and
 /// stats.h5), the submission and hyperparameter events, train_samples and eval_samples.
 DeepcamDatasets stage_deepcam_data(mllog::Logger& log, const DeepcamConfig& config,
-                                   const DataParallelRun& run);
+                                   const DataParallelRun& run, AnyContext& ctx);
 
 /// segbench reads the samples in place, so its staging, between staging_start and staging_stop
 /// right after run_start (where the HPC 1.0/2.0 rules want it, inside the timed run), checks
