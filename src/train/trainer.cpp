@@ -126,6 +126,9 @@ void SegmentationTrainer::check_checkpoint_space() const {
   double bytes = 0.0;
   for (const auto& p : loop_.model->parameters()) bytes += 3.0 * static_cast<double>(p.nbytes());
   for (const auto& b : loop_.model->buffers()) bytes += static_cast<double>(b.nbytes());
+  // The container's per-tensor records, step counters and metadata: measured +25 % on DeepCAM's
+  // smoke preset (3.89 MB written, 3.1 MB counted), so a quarter and 1 MB on top.
+  bytes = bytes * 1.25 + 1e6;
   const fs::path dir = checkpoint_directory(options_.checkpoint_path);
   std::error_code ec;
   const fs::space_info space = fs::space(dir, ec);
