@@ -162,9 +162,10 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$WORK/tmpfs" &&
     "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$WORK/tmpfs/pre" \
     --min_shape 64 -j 1
   umount "$WORK/tmpfs"
-  # 5 MB: the start-up check passes (a checkpoint needs about 3 MB), the first checkpoint
-  # (3.9 MB) fits, the second does not: the run stops naming it, the first stays valid.
-  mount -t tmpfs -o size=5m tmpfs "$WORK/tmpfs"
+  # 6 MB: the start-up check passes (it counts about 4.9 MB for a checkpoint), the first
+  # checkpoint (3.9 MB) fits, the second does not: the run stops naming it, the first stays
+  # valid.
+  mount -t tmpfs -o size=6m tmpfs "$WORK/tmpfs"
   fails_cleanly "" "$WORK/tmpfs/run/ckpt/checkpoint-" "$WORK/tmpfs" "$WORK/tmpfs-ck.txt" \
     "${train[@]}" --output_dir "$WORK/tmpfs/run" --save_ckpt_path "$WORK/tmpfs/run/ckpt" \
     --checkpoint_every 1
@@ -174,7 +175,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$WORK/tmpfs" &&
     fail "the first checkpoint on the full tmpfs is not valid"
   umount "$WORK/tmpfs"
   MOUNTED=""
-  echo "   tmpfs of 2 and 5 MB: kits19-preprocess and a driver's second checkpoint fail cleanly"
+  echo "   tmpfs of 2 and 6 MB: kits19-preprocess and a driver's second checkpoint fail cleanly"
 else
   echo "   (no tmpfs here: mount -t tmpfs is not permitted; the injected cases above stand)"
 fi
