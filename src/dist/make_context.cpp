@@ -55,6 +55,7 @@ AnyContext make_context(const ContextOptions& options, const LaunchEnv& env) {
   if (backend == "mpi") {
 #ifdef SEGBENCH_HAVE_MPI
     MpiContext mpi;
+    mpi.set_timeout(options.timeout);
     mpi.preflight();
     return AnyContext(std::move(mpi));
 #else

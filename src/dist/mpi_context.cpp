@@ -16,11 +16,14 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -82,6 +85,34 @@ bool query_cuda_aware() {
   return cuda_aware_mpi(value ? std::optional<std::string_view>(value) : std::nullopt, reported);
 }
 
+// Set when a collective timed out: its request never completes, and MPI_Finalize (or freeing
+// the communicator) would wait for it forever.
+std::atomic<bool> request_abandoned{false};
+
+void wait_within(MPI_Request* request, std::chrono::milliseconds timeout, std::string_view who,
+                 std::string_view operation) {
+  if (timeout.count() <= 0) {
+    check_mpi(MPI_Wait(request, MPI_STATUS_IGNORE), who, operation);
+    return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (long polls = 0;; ++polls) {
+    int done = 0;
+    check_mpi(MPI_Test(request, &done, MPI_STATUS_IGNORE), who, operation);
+    if (done) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      request_abandoned = true;
+      throw DistributedError(fmt::format(
+          "{}: MPI {} did not complete within the --dist_timeout of {} s: another rank is hung "
+          "or has died (MPI does not say which; mpirun names the ranks it ends)",
+          who, operation, static_cast<double>(timeout.count()) / 1000.0));
+    }
+    // Spin briefly (a step's allreduce usually completes within microseconds), then yield the
+    // core to the rank's other threads.
+    if (polls > 2000) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
 }  // namespace
 
 struct MpiContext::Communicator {
@@ -93,7 +124,8 @@ struct MpiContext::Communicator {
   ~Communicator() {
     int finalised = 0;
     MPI_Finalized(&finalised);
-    if (comm != MPI_COMM_WORLD && comm != MPI_COMM_NULL && !finalised) MPI_Comm_free(&comm);
+    if (comm != MPI_COMM_WORLD && comm != MPI_COMM_NULL && !finalised && !request_abandoned)
+      MPI_Comm_free(&comm);
   }
 };
 
@@ -160,7 +192,7 @@ MpiContext::~MpiContext() {
   comm_.reset();  // a split communicator is freed before MPI is finalised
   int finalised = 0;
   MPI_Finalized(&finalised);
-  if (owns_mpi_ && !finalised) MPI_Finalize();
+  if (owns_mpi_ && !finalised && !request_abandoned) MPI_Finalize();
 }
 
 std::string MpiContext::who() const {
@@ -173,8 +205,10 @@ MpiContext MpiContext::subgroup(int group_size) {
   MPI_Comm split = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split(comm_->comm, group_index, rank_, &split), who(),
             fmt::format("split into groups of {} ranks", group_size));
-  return MpiContext(std::make_unique<Communicator>(split), local_rank_,
-                    first_rank_ + group_index * group_size, world_of_job_, cuda_aware_);
+  MpiContext group(std::make_unique<Communicator>(split), local_rank_,
+                   first_rank_ + group_index * group_size, world_of_job_, cuda_aware_);
+  group.timeout_ = timeout_;
+  return group;
 }
 
 void MpiContext::allreduce_sum(at::Tensor& tensor) {
@@ -184,10 +218,12 @@ void MpiContext::allreduce_sum(at::Tensor& tensor) {
                  "{}: MPI allreduce supports float, double, int32 and int64, found {}", who(),
                  c10::toString(tensor.scalar_type()));
   MpiStagedTensor staged(tensor, cuda_aware_);
+  MPI_Request request = MPI_REQUEST_NULL;
   check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, staged.data(), checked_count(tensor.numel(), who(), "allreduce"),
-                    type, MPI_SUM, comm_->comm),
+      MPI_Iallreduce(MPI_IN_PLACE, staged.data(), checked_count(tensor.numel(), who(), "allreduce"),
+                     type, MPI_SUM, comm_->comm, &request),
       who(), "allreduce");
+  wait(&request, "allreduce");
   staged.finish();
 }
 
@@ -205,16 +241,22 @@ PendingCollective MpiContext::allreduce_sum_async(at::Tensor& tensor) {
                            checked_count(tensor.numel(), who(), "allreduce"), type, MPI_SUM,
                            comm_->comm, request.get()),
             who(), "allreduce");
-  return PendingCollective([request, staged, who = who()] {
-    check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), who, "allreduce");
+  return PendingCollective([request, staged, who = who(), timeout = timeout_] {
+    wait_within(request.get(), timeout, who, "allreduce");
     staged->finish();
   });
 }
 
 double MpiContext::allreduce_sum(double value) {
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, comm_->comm), who(),
-            "allreduce");
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, comm_->comm, &request),
+            who(), "allreduce");
+  wait(&request, "allreduce");
   return value;
+}
+
+void MpiContext::wait(void* request, std::string_view operation) const {
+  wait_within(static_cast<MPI_Request*>(request), timeout_, who(), operation);
 }
 
 void MpiContext::broadcast(at::Tensor& tensor, int root) {
@@ -223,14 +265,19 @@ void MpiContext::broadcast(at::Tensor& tensor, int root) {
   check_defined(tensor, who(), "broadcast");
   MpiStagedTensor staged(tensor, cuda_aware_);
   const auto bytes = static_cast<std::int64_t>(tensor.numel() * tensor.element_size());
-  check_mpi(MPI_Bcast(staged.data(), checked_count(bytes, who(), "broadcast"), MPI_BYTE, root,
-                      comm_->comm),
-            who(), fmt::format("broadcast from rank {}", root));
+  const std::string operation = fmt::format("broadcast from rank {}", root);
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibcast(staged.data(), checked_count(bytes, who(), "broadcast"), MPI_BYTE, root,
+                       comm_->comm, &request),
+            who(), operation);
+  wait(&request, operation);
   staged.finish();
 }
 
 void MpiContext::barrier() {
-  check_mpi(MPI_Barrier(comm_->comm), who(), "barrier");
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(comm_->comm, &request), who(), "barrier");
+  wait(&request, "barrier");
 }
 
 void MpiContext::preflight() {
@@ -239,9 +286,11 @@ void MpiContext::preflight() {
 
 void MpiContext::check_same_config(std::uint64_t config_hash) {
   std::vector<std::uint64_t> hashes(static_cast<std::size_t>(world_));
-  check_mpi(
-      MPI_Allgather(&config_hash, 1, MPI_UINT64_T, hashes.data(), 1, MPI_UINT64_T, comm_->comm),
-      who(), "allgather of configuration hashes");
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Iallgather(&config_hash, 1, MPI_UINT64_T, hashes.data(), 1, MPI_UINT64_T,
+                           comm_->comm, &request),
+            who(), "allgather of configuration hashes");
+  wait(&request, "allgather of configuration hashes");
   std::string mismatches;
   for (int r = 1; r < world_; ++r) {
     if (hashes[r] != hashes[0]) {

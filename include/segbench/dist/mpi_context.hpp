@@ -7,9 +7,11 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace segbench {
 
@@ -32,6 +34,13 @@ class MpiContext {
   /// Rank among the processes that share this node (MPI_COMM_TYPE_SHARED).
   int local_rank() const { return local_rank_; }
   std::string backend_name() const { return "mpi"; }
+
+  /// MPI collectives have no time limit of their own: each one is started non-blocking and
+  /// polled, and one that has not completed after `timeout` (--dist_timeout; zero: no limit)
+  /// throws DistributedError on this rank. MPI cannot say which peer is hung or dead; the
+  /// request is abandoned and MPI is not finalised (it would wait for it), so the process can
+  /// exit and mpirun ends the job.
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
   /// In place, on tensors of float, double, int32 or int64.
   void allreduce_sum(at::Tensor& tensor);
@@ -58,6 +67,8 @@ class MpiContext {
              bool cuda_aware);
   /// "rank r/w", or for a subgroup "rank R (r/w of the group of ranks a-b)".
   std::string who() const;
+  /// Waits for `request` within timeout_; `operation` names it in the errors.
+  void wait(void* request, std::string_view operation) const;
 
   std::unique_ptr<Communicator> comm_;
   int rank_ = 0;
@@ -67,6 +78,7 @@ class MpiContext {
   int world_of_job_ = 1;  // size of MPI_COMM_WORLD
   bool cuda_aware_ = false;
   bool owns_mpi_ = false;
+  std::chrono::milliseconds timeout_{0};
 };
 
 }  // namespace segbench

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Distributed faults through a real driver (unet3d_kits19, smoke preset, 2 Gloo ranks on
-# 127.0.0.1; a configuration mismatch also under mpirun when MPI is built):
+# 127.0.0.1; a configuration mismatch and a hung rank also under mpirun when MPI is built):
 #   - a rank killed (SIGKILL) mid-training, rank 1 and rank 0 (the rendezvous store's host);
 #   - a rank hung (SIGSTOP) mid-training, rank 1 and rank 0: bounded by --dist_timeout, one
 #     message naming the rank and the timeout;
@@ -224,6 +224,44 @@ if [ "$MPI_MODE" = with-mpi ]; then
     { cat mpi.log >&2; fail "mpi: the mismatch does not name rank 1 and batch_size"; }
   ! grep -q "^epoch " mpi.log || fail "mpi: trained"
   echo "   mpi batch-size: exit $status: $(grep -m1 "error" mpi.log)"
+  CASES=$((CASES + 1))
+
+  echo "== mpirun: rank 1 hung (SIGSTOP) at epoch 3"
+  mkdir -p "$WORK/mpi-hang" && cd "$WORK/mpi-hang"
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 3 90 \
+    mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader \
+    --mca oob_tcp_if_include lo -np 2 "$UNET3D" "${RUN[@]}" --seed 5 --epochs 300 --dist mpi \
+    > mpi.log 2>&1 &
+  mpirun_pid=$!
+  waited=0
+  until grep -qs "^epoch \{1,4\}3/" mpi.log; do
+    kill -0 "$mpirun_pid" 2> /dev/null || { cat mpi.log >&2; fail "mpi-hang: ended early"; }
+    sleep 0.05
+    waited=$((waited + 1))
+    [ $waited -lt 1200 ] || { cat mpi.log >&2; fail "mpi-hang: no epoch 3 within 60 s"; }
+  done
+  victim=""
+  for pid in $(pgrep -f -- "$UNET3D"); do
+    tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 &&
+      victim=$pid
+  done
+  [ -n "$victim" ] || fail "mpi-hang: rank 1's process not found"
+  kill -STOP "$victim"
+  PIDS=("$victim")
+  start=$(date +%s.%N)
+  status=0
+  wait "$mpirun_pid" || status=$?
+  seconds=$(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)")
+  kill -9 "$victim" 2> /dev/null || true
+  PIDS=()
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
+    { cat mpi.log >&2; fail "mpi-hang: mpirun exit $status"; }
+  [ "$seconds" -le $((TIMEOUT + MARGIN)) ] ||
+    { cat mpi.log >&2; fail "mpi-hang: took $seconds s, expected at most $((TIMEOUT + MARGIN)) s"; }
+  grep -q "rank 0/2: MPI allreduce did not complete within the --dist_timeout of $TIMEOUT s" \
+    mpi.log || { cat mpi.log >&2; fail "mpi-hang: rank 0 did not report the timeout"; }
+  no_success "$WORK/mpi-hang"
+  echo "   mpi-hang: mpirun exited $status after $seconds s: $(grep -m1 "did not complete" mpi.log)"
   CASES=$((CASES + 1))
   cd "$WORK"
 else
