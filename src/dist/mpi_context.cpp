@@ -172,7 +172,8 @@ MpiContext::MpiContext(MpiContext&& other) noexcept
       first_rank_(other.first_rank_),
       world_of_job_(other.world_of_job_),
       cuda_aware_(other.cuda_aware_),
-      owns_mpi_(std::exchange(other.owns_mpi_, false)) {}
+      owns_mpi_(std::exchange(other.owns_mpi_, false)),
+      timeout_(other.timeout_) {}
 
 MpiContext& MpiContext::operator=(MpiContext&& other) noexcept {
   if (this != &other) {
@@ -184,6 +185,7 @@ MpiContext& MpiContext::operator=(MpiContext&& other) noexcept {
     world_of_job_ = other.world_of_job_;
     cuda_aware_ = other.cuda_aware_;
     owns_mpi_ = std::exchange(other.owns_mpi_, false) || owns_mpi_;
+    timeout_ = other.timeout_;
   }
   return *this;
 }

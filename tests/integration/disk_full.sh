@@ -43,17 +43,21 @@ expect_in "nifticlib wrote an incomplete volume" "$WORK/synth.txt"
 PRE="$WORK/pre"
 "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$PRE" --min_shape 64 -j 2 \
   > /dev/null
-(cd "$PRE" && md5sum ./*) > "$WORK/pre.md5"
+(cd "$PRE" && md5sum ./case_*) > "$WORK/pre.md5"
 sed -i "s| \./| $PRE/|" "$WORK/pre.md5"
-for fault in write_fail:case_00001_x.npy write_fail:case_00002_y.npy disk_budget:1500000; do
-  fails_cleanly "$fault" "$PRE/case_0000" "$PRE" "$WORK/pre.txt" \
+# Each rerun finds the settings file gone, so it redoes every case (a rerun with the same
+# settings would keep the finished ones and write nothing); the manifest is removed at the start
+# and never written by a failed run: an incomplete set carries none.
+for fault in write_fail:case_00001_x.npy write_fail:case_00002_y.npy disk_budget:1500000 \
+  write_fail:segbench_manifest.json; do
+  rm -f "$PRE/segbench_preprocess_settings.json"
+  named="$PRE/case_0000"
+  [ "$fault" != write_fail:segbench_manifest.json ] || named="$PRE/segbench_manifest.json"
+  fails_cleanly "$fault" "$named" "$PRE" "$WORK/pre.txt" \
     "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$PRE" --min_shape 64 -j 2
   unchanged "$WORK/pre.md5"
+  [ ! -e "$PRE/segbench_manifest.json" ] || fail "a manifest beside a failed run ($fault)"
 done
-fails_cleanly write_fail:segbench_manifest.json "$PRE/segbench_manifest.json" "$PRE" \
-  "$WORK/manifest.txt" \
-  "$DATA_TOOL" kits19-preprocess --data_dir "$WORK/raw" --results_dir "$PRE" --min_shape 64 -j 2
-unchanged "$WORK/pre.md5"
 # A fresh output directory whose write fails holds no file under a final name of that case.
 fails_cleanly write_fail:case_00001_y.npy "$WORK/fresh/case_00001_y.npy" "$WORK/raw" \
   "$WORK/fresh.txt" \
@@ -73,13 +77,17 @@ fails_cleanly write_fail:dataset.json "$WORK/brats/Task01_BrainTumour/dataset.js
 BPRE="$WORK/bpre"
 "$DATA_TOOL" brats-preprocess --data_dir "$WORK/brats/Task01_BrainTumour" --results_dir "$BPRE" \
   --patch_size 48 48 -j 1 > /dev/null
-(cd "$BPRE" && md5sum ./*) > "$WORK/bpre.md5"
+(cd "$BPRE" && md5sum ./BRATS_*) > "$WORK/bpre.md5"
 sed -i "s| \./| $BPRE/|" "$WORK/bpre.md5"
+# As above: the settings file gone, so every case is redone; config.json (the mark of a whole
+# set) is removed at the start and not written by a failed run.
 for fault in write_fail:BRATS_002_x.npy write_fail:config.json disk_budget:30000; do
+  rm -f "$BPRE/segbench_preprocess_settings.json"
   fails_cleanly "$fault" "$BPRE/" "$BPRE" "$WORK/bpre.txt" \
     "$DATA_TOOL" brats-preprocess --data_dir "$WORK/brats/Task01_BrainTumour" \
     --results_dir "$BPRE" --patch_size 48 48 -j 1
   unchanged "$WORK/bpre.md5"
+  [ ! -e "$BPRE/config.json" ] || fail "config.json beside a failed run ($fault)"
 done
 
 echo "== cam5-synth, cam5-split --copy, cam5-stats (stats.h5), cam5-convert (.npy)"
