@@ -277,17 +277,12 @@ BratsPreprocessReport preprocess_brats_dir(const fs::path& task_dir, const fs::p
   contract.label_values.clear();
   for (const auto& [value, name] : dataset.labels) contract.label_values.push_back(value);
 
-  fs::create_directories(results_dir);
   fmt::print(progress, "Preprocessing {} ({} training cases, {} modalities, {} labels) into {}\n",
              task_dir.string(), dataset.training.size(), contract.channels,
              contract.label_values.size(), results_dir.string());
-  if (const std::size_t stale = io::remove_stale_temporaries(results_dir); stale > 0)
-    fmt::print(progress, "removed {} temporary file(s) of an interrupted run\n", stale);
   // config.json marks a finished set: written again at the end, so an interrupted run has none.
-  fs::remove(results_dir / "config.json");
-  const std::string settings = brats_settings_json(options, contract);
-  const bool resuming = preprocess_settings_match(results_dir, settings);
-  if (!resuming) write_preprocess_settings(results_dir, settings);
+  const bool resuming = begin_resumable_run(results_dir, results_dir / "config.json",
+                                            brats_settings_json(options, contract), progress);
   std::vector<char> resumed(dataset.training.size(), 0);
 
   // Memory: the largest image decides how many jobs fit (brats_job_bytes).

@@ -48,19 +48,6 @@ std::string label_descr(io::H5Dtype stored) {
   }
 }
 
-/// Whether `path` is a complete .npy of this dtype and shape (unreadable counts as no).
-bool npy_matches(const fs::path& path, const std::string& descr,
-                 const std::vector<std::size_t>& shape) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return false;
-  try {
-    const NpyHeader h = read_npy_header(path);
-    return h.complete && h.descr == descr && h.shape == shape;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 }  // namespace
 
 bool cam5_sample_converted(const fs::path& sample, const fs::path& out_dir) {
@@ -68,9 +55,9 @@ bool cam5_sample_converted(const fs::path& sample, const fs::path& out_dir) {
   if (!file.has_dataset("climate/data") || !file.has_dataset("climate/labels_0")) return false;
   const io::H5DatasetInfo data = file.info("climate/data");
   const io::H5DatasetInfo labels = file.info("climate/labels_0");
-  return npy_matches(out_dir / cam5_data_npy_name(sample), "<f4", data.shape) &&
-         npy_matches(out_dir / cam5_label_npy_name(sample), label_descr(labels.dtype),
-                     labels.shape);
+  return npy_file_matches(out_dir / cam5_data_npy_name(sample), "<f4", data.shape) &&
+         npy_file_matches(out_dir / cam5_label_npy_name(sample), label_descr(labels.dtype),
+                          labels.shape);
 }
 
 std::string cam5_data_npy_name(const fs::path& sample) {

@@ -13,7 +13,6 @@
 #include <xtensor/xmath.hpp>
 
 #include "segbench/error.hpp"
-#include "segbench/io/atomic_file.hpp"
 #include "segbench/io/npy.hpp"
 #include "segbench/prep/finite_values.hpp"
 #include "segbench/prep/kits19_synthetic.hpp"
@@ -74,10 +73,8 @@ bool case_finished(const fs::path& case_dir, const fs::path& results_dir, const 
     std::vector<std::size_t> expected{1};
     for (std::size_t a = 0; a < 3; ++a)
       expected.push_back(static_cast<std::size_t>(std::max(resampled[a], options.min_shape)));
-    const NpyHeader x = read_npy_header(results_dir / (name + "_x.npy"));
-    const NpyHeader y = read_npy_header(results_dir / (name + "_y.npy"));
-    return x.complete && y.complete && x.descr == "<f4" && y.descr == "|u1" &&
-           x.shape == expected && y.shape == expected;
+    return npy_file_matches(results_dir / (name + "_x.npy"), "<f4", expected) &&
+           npy_file_matches(results_dir / (name + "_y.npy"), "|u1", expected);
   } catch (const Error&) {
     return false;  // missing or unreadable: preprocessed again
   }
@@ -190,13 +187,9 @@ PreprocessReport preprocess_kits19_dir(const fs::path& raw_data_dir, const fs::p
   SEGBENCH_CHECK(!cases.empty(), DataError,
                  "{}: expected case_XXXXX directories, found no entry containing \"case\"",
                  raw_data_dir.string());
-  fs::create_directories(results_dir);
-  if (const std::size_t stale = io::remove_stale_temporaries(results_dir); stale > 0)
-    fmt::print(progress, "removed {} temporary file(s) of an interrupted run\n", stale);
   // An old manifest would vouch for files this run replaces; it is written again at the end.
-  fs::remove(default_manifest_path(results_dir));
-  const bool resuming = preprocess_settings_match(results_dir, settings_json(options));
-  if (!resuming) write_preprocess_settings(results_dir, settings_json(options));
+  const bool resuming = begin_resumable_run(results_dir, default_manifest_path(results_dir),
+                                            settings_json(options), progress);
 
   // Each case's outcome in its slot, so the report and manifest keep the sorted case order
   // whatever the number of jobs.

@@ -56,4 +56,16 @@ NpyHeader read_npy_header(const fs::path& path) {
   return h;
 }
 
+bool npy_file_matches(const fs::path& path, const std::string& descr,
+                      const std::vector<std::size_t>& shape) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    const NpyHeader h = read_npy_header(path);
+    return h.complete && h.descr == descr && h.shape == shape;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace segbench::prep

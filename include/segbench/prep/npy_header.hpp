@@ -19,4 +19,9 @@ struct NpyHeader {
 /// DataError naming the file when it cannot be opened or is not a .npy file.
 NpyHeader read_npy_header(const std::filesystem::path& path);
 
+/// Whether `path` is a complete .npy file of this dtype and shape (missing or unreadable: no).
+/// How resumed conversions recognise a file an earlier run finished (they write atomically).
+bool npy_file_matches(const std::filesystem::path& path, const std::string& descr,
+                      const std::vector<std::size_t>& shape);
+
 }  // namespace segbench::prep
