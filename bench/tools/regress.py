@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchstats  # noqa: E402
+from jsonfile import InputError, read_json  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.dirname(os.path.abspath(__file__))
@@ -32,10 +33,6 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 # baseline (load 15; 3 pairs each), so 15 % would flake; 25 % still catches a 30 % slower step.
 FLOOR = {"speedup": 0.25, "epochs": 0.25, "seconds": 0.5}
 CAP = 0.5
-
-
-class InputError(ValueError):
-    pass
 
 
 def machine_class():
@@ -147,13 +144,7 @@ def print_rows(rows):
 
 
 def load(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError(f"{path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON ({e.msg}, line {e.lineno})") from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("figures"), dict):
         raise InputError(f"{path}: no \"figures\" object (not a regress figure file)")
     for name, f in doc["figures"].items():

@@ -11,7 +11,6 @@ one line per seed), DIR/time_to_target.png (the seeds' spread per demo), DIR/ste
 Exit 2 on an unreadable or malformed input, naming the file.
 """
 import argparse
-import json
 import os
 import re
 import sys
@@ -19,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchstats  # noqa: E402
-import mllog  # noqa: E402
+from jsonfile import InputError, read_json  # noqa: E402
 
 import matplotlib  # noqa: E402
 
@@ -29,18 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 TARGETS = {"kits19": 0.908, "unet3d": 0.908, "deepcam": 0.82, "brats": 0.90}
 
 
-class InputError(ValueError):
-    pass
-
-
 def load_json(path, tool):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError(f"{path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON ({e.msg}, line {e.lineno})") from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or doc.get("tool") != tool:
         raise InputError(f"{path}: not a {tool}.py result (no \"tool\": \"{tool}\")")
     return doc
