@@ -169,6 +169,9 @@ OpenDataset open_dataset(hid_t file, const fs::path& path, std::string_view name
   Handle type(H5Dget_type(dataset.get()), H5Tclose);
   SEGBENCH_CHECK(space.valid() && type.valid(), DataError, "{}: cannot read its dataspace or type",
                  dataset_prefix(path, name));
+  // A null dataspace holds no values at all; its rank (0) would otherwise read as a scalar.
+  SEGBENCH_CHECK(H5Sget_simple_extent_type(space.get()) != H5S_NULL, DataError,
+                 "{}: holds no values (null dataspace)", dataset_prefix(path, name));
   const int rank = H5Sget_simple_extent_ndims(space.get());
   SEGBENCH_CHECK(rank >= 0, DataError, "{}: not a simple dataspace", dataset_prefix(path, name));
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));

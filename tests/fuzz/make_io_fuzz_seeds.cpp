@@ -1,6 +1,6 @@
 // Writes the readers' fuzz seed corpora: small valid files of each format, made by segbench's
 // own writers (nothing binary is committed). Usage: make_io_fuzz_seeds DIR; makes DIR/npy,
-// DIR/nifti, DIR/nifti_gz and DIR/hdf5. (The checkpoint seed: make_checkpoint_fuzz_seed.)
+// DIR/nifti, DIR/nifti_gz and DIR/hdf5_bytes. (The checkpoint seed: make_checkpoint_fuzz_seed.)
 #include <fmt/core.h>
 
 #include <array>
@@ -77,10 +77,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path root = argv[1];
-  for (const char* sub : {"npy", "nifti", "nifti_gz", "hdf5"}) fs::create_directories(root / sub);
+  for (const char* sub : {"npy", "nifti", "nifti_gz", "hdf5_bytes"})
+    fs::create_directories(root / sub);
   npy_seeds(root / "npy");
   nifti_seeds(root / "nifti", ".nii");
   nifti_seeds(root / "nifti_gz", ".nii.gz");
-  hdf5_seeds(root / "hdf5");
+  hdf5_seeds(root / "hdf5_bytes");
   return 0;
 }

@@ -251,12 +251,39 @@ TEST_CASE("hdf5: a shape larger than the file can hold is refused before allocat
   REQUIRE_THROWS_WITH(reader.info("climate/data"), Catch::Contains("more than the file"));
 }
 
+TEST_CASE("hdf5: a dataset with a null dataspace is refused, not read as a scalar", "[io]") {
+  // fuzz_hdf5 found it: a contiguous H5S_NULL dataset read as one value 0 (rank 0 looks like
+  // a scalar), and a compact one was called corrupt storage.
+  const ScratchDir dir("hdf5-null-space");
+  for (const H5D_layout_t layout : {H5D_CONTIGUOUS, H5D_COMPACT}) {
+    const fs::path path = dir.path() / (layout == H5D_COMPACT ? "compact.h5" : "contiguous.h5");
+    {
+      const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t space = H5Screate(H5S_NULL);
+      const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+      H5Pset_layout(create, layout);
+      const hid_t dataset =
+          H5Dcreate2(file, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, create, H5P_DEFAULT);
+      REQUIRE(dataset >= 0);
+      H5Dclose(dataset);
+      H5Pclose(create);
+      H5Sclose(space);
+      H5Fclose(file);
+    }
+    const H5Reader reader(path);
+    REQUIRE(reader.list_datasets() == std::vector<std::string>{"data"});
+    REQUIRE_THROWS_WITH(reader.read_float32("data"),
+                        Catch::Contains(path.string() + ": dataset data: holds no values"));
+    REQUIRE_THROWS_WITH(reader.info("data"), Catch::Contains("null dataspace"));
+  }
+}
+
 TEST_CASE("hdf5: fuzz regression: a compact layout smaller than the shape is refused", "[io]") {
   // fuzz_hdf5 found it: climate/data's layout message says compact with 1 stored byte for a
   // (4, 3, 2) float32 shape; HDF5 1.10's H5Dread then copied 96 bytes out of that 1-byte
   // buffer (heap-buffer-overflow inside libhdf5).
-  const fs::path path =
-      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "compact_size_mismatch.h5";
+  const fs::path path = fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5_bytes" /
+                        "compact_size_mismatch.h5";
   const H5Reader reader(path);
   REQUIRE_THROWS_WITH(reader.read_float32("climate/data"),
                       Catch::Contains(path.string() + ": dataset climate/data") &&
@@ -267,8 +294,8 @@ TEST_CASE("hdf5: fuzz regression: a compact layout smaller than the shape is ref
 TEST_CASE("hdf5: fuzz regression: a corrupt group structure does not walk for minutes", "[io]") {
   // fuzz_hdf5 found it: a mutated symbol table made H5Lvisit (list_datasets) run for more than
   // 100 s; the walk now stops at 10000 objects or 32 levels.
-  const fs::path path =
-      fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5" / "link_walk_for_minutes.h5";
+  const fs::path path = fs::path(SEGBENCH_TEST_DATA_DIR) / "fuzz-regressions" / "hdf5_bytes" /
+                        "link_walk_for_minutes.h5";
   const H5Reader reader(path);
   REQUIRE_THROWS_WITH(reader.list_datasets(),
                       Catch::Contains(path.string()) && Catch::Contains("corrupt group structure"));
