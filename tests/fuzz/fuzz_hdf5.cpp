@@ -23,8 +23,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -33,7 +31,7 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "segbench/io/hdf5.hpp"
+#include "read_cam5_sample.hpp"
 
 namespace {
 
@@ -328,20 +326,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto path = segbench::fuzz::scratch_file("input.h5");
   FuzzedDataProvider in(data, size);
   if (!build_file(in, path)) return -1;  // not added to the corpus
-  try {
-    const segbench::io::H5Reader reader(path);
-    (void)reader.list_datasets();
-    const auto values = reader.read_float32("climate/data");
-    if (values.values.size() != segbench::io::H5DatasetInfo{values.shape, values.stored}.numel())
-      __builtin_trap();
-    const auto labels = reader.read_int64("climate/labels_0");
-    if (labels.values.size() != segbench::io::H5DatasetInfo{labels.shape, labels.stored}.numel())
-      __builtin_trap();
-  } catch (const segbench::DataError& error) {
-    segbench::fuzz::expect_names_file(error, path);
-    // Which of the reader's refusals a corpus reaches: fuzz_hdf5 -runs=0 CORPUS with this set.
-    static const bool show = std::getenv("SEGBENCH_FUZZ_SHOW_ERRORS") != nullptr;
-    if (show) std::fprintf(stderr, "refused: %s\n", error.what());
-  }
+  segbench::fuzz::read_cam5_sample(path);
   return 0;
 }

@@ -8,22 +8,11 @@
 #include <cstdint>
 
 #include "fuzz_input.hpp"
-#include "segbench/io/hdf5.hpp"
+#include "read_cam5_sample.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto path = segbench::fuzz::scratch_file("input.h5");
   segbench::fuzz::write_input(path, data, size);
-  try {
-    const segbench::io::H5Reader reader(path);
-    (void)reader.list_datasets();
-    const auto values = reader.read_float32("climate/data");
-    if (values.values.size() != segbench::io::H5DatasetInfo{values.shape, values.stored}.numel())
-      __builtin_trap();
-    const auto labels = reader.read_int64("climate/labels_0");
-    if (labels.values.size() != segbench::io::H5DatasetInfo{labels.shape, labels.stored}.numel())
-      __builtin_trap();
-  } catch (const segbench::DataError& error) {
-    segbench::fuzz::expect_names_file(error, path);
-  }
+  segbench::fuzz::read_cam5_sample(path);
   return 0;
 }
