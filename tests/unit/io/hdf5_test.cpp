@@ -36,6 +36,24 @@ void raw_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dims,
   H5Sclose(space);
 }
 
+/// A file holding one dataset that is never written (no raw data stored): float32 of
+/// `space` (consumed) at `name`, parents created, in `layout`.
+void unwritten_dataset(const fs::path& path, const char* name, hid_t space,
+                       H5D_layout_t layout = H5D_CONTIGUOUS) {
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_layout(create, layout);
+  const hid_t dataset = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, create, H5P_DEFAULT);
+  REQUIRE(dataset >= 0);
+  H5Dclose(dataset);
+  H5Pclose(create);
+  H5Pclose(lcpl);
+  H5Sclose(space);
+  H5Fclose(file);
+}
+
 /// IEEE half precision as h5py declares numpy float16.
 hid_t half_type() {
   const hid_t type = H5Tcopy(H5T_IEEE_F32LE);
@@ -226,22 +244,10 @@ TEST_CASE("hdf5: list_h5_files sorts by name and rejects empty directories", "[i
 TEST_CASE("hdf5: a shape larger than the file can hold is refused before allocating", "[io]") {
   ScratchDir dir("hdf5");
   const fs::path path = dir / "huge.h5";
-  {
-    // Contiguous storage is allocated at the first write: never written, the file stays a
-    // few KB while its header claims 2^44 floats (64 TiB).
-    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    const std::vector<hsize_t> dims{hsize_t{1} << 20, hsize_t{1} << 20, 16};
-    const hid_t space = H5Screate_simple(3, dims.data(), nullptr);
-    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    const hid_t dataset =
-        H5Dcreate2(file, "climate/data", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    REQUIRE(dataset >= 0);
-    H5Dclose(dataset);
-    H5Pclose(lcpl);
-    H5Sclose(space);
-    H5Fclose(file);
-  }
+  // Contiguous storage is allocated at the first write: never written, the file stays a
+  // few KB while its header claims 2^44 floats (64 TiB).
+  const std::vector<hsize_t> dims{hsize_t{1} << 20, hsize_t{1} << 20, 16};
+  unwritten_dataset(path, "climate/data", H5Screate_simple(3, dims.data(), nullptr));
   REQUIRE(fs::file_size(path) < 100000);
   const H5Reader reader(path);
   REQUIRE_THROWS_WITH(reader.read_float32("climate/data"),
@@ -257,19 +263,7 @@ TEST_CASE("hdf5: a dataset with a null dataspace is refused, not read as a scala
   const ScratchDir dir("hdf5-null-space");
   for (const H5D_layout_t layout : {H5D_CONTIGUOUS, H5D_COMPACT}) {
     const fs::path path = dir.path() / (layout == H5D_COMPACT ? "compact.h5" : "contiguous.h5");
-    {
-      const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-      const hid_t space = H5Screate(H5S_NULL);
-      const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
-      H5Pset_layout(create, layout);
-      const hid_t dataset =
-          H5Dcreate2(file, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, create, H5P_DEFAULT);
-      REQUIRE(dataset >= 0);
-      H5Dclose(dataset);
-      H5Pclose(create);
-      H5Sclose(space);
-      H5Fclose(file);
-    }
+    unwritten_dataset(path, "data", H5Screate(H5S_NULL), layout);
     const H5Reader reader(path);
     REQUIRE(reader.list_datasets() == std::vector<std::string>{"data"});
     REQUIRE_THROWS_WITH(reader.read_float32("data"),
