@@ -63,7 +63,9 @@ void check_same_start(AnyContext& ctx, const nlohmann::json& config, int64_t see
   std::vector<std::string> names{"seed"};
   std::vector<std::int64_t> values{seed};
   for (const auto& [key, value] : config.items()) {
-    if (key == "seed") continue;  // the flag itself, compared as a number above
+    // The seed flag is compared as a number above; reference_command is derived from the
+    // other keys, so it would only repeat their difference.
+    if (key == "seed" || key == "reference_command") continue;
     names.push_back(key);
     values.push_back(hash_of(value.dump()));
   }

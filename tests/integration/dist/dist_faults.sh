@@ -172,6 +172,11 @@ mismatch batch-size "batch_size" -- "${COMMON[@]}" --seed 5 -- "${COMMON[@]}" --
   --batch_size 1
 mismatch filters "filters" -- "${COMMON[@]}" --seed 5 -- "${COMMON[@]}" --seed 5 \
   --filters 4 8 8
+for case in batch-size filters; do
+  # Only the flags that differ: not reference_command, which is built from them.
+  ! grep -qs "reference_command" "$WORK/$case/r0/err" ||
+    { show "$WORK/$case/r0/err"; fail "$case: the message lists the derived reference_command"; }
+done
 mismatch seed "seed" -- "${COMMON[@]}" --seed 5 -- "${COMMON[@]}" --seed 6
 
 echo "== ranks resuming from different checkpoints"
