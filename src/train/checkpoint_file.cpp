@@ -25,6 +25,13 @@ constexpr std::size_t kMaxMetadataBytes = std::size_t{16} << 20;
   throw TrainingError(fmt::format("checkpoint {}: {}", path.string(), what));
 }
 
+/// An io error's text without its leading "<path>: ", which fail() names already.
+std::string without_path(const std::filesystem::path& path, std::string what) {
+  const std::string prefix = path.string() + ": ";
+  if (what.starts_with(prefix)) what.erase(0, prefix.size());
+  return what;
+}
+
 // Fault injection for the reliability tests: SEGBENCH_FAULT_INJECT=checkpoint_write_kill:N
 // kills the process (SIGKILL) halfway through its N-th checkpoint write, and
 // checkpoint_write_fail:N makes that write fail as a full disk would (ENOSPC).
@@ -87,12 +94,13 @@ void write_checkpoint_file(const std::filesystem::path& path, nlohmann::json met
   } catch (const Error& e) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
-    fail(path, fmt::format("not written ({}); the previous checkpoint is untouched", e.what()));
+    fail(path, fmt::format("not written ({}); the previous checkpoint is untouched",
+                           without_path(path, e.what())));
   }
   try {
     io::move_into_place(temp, path);
   } catch (const DataError& e) {
-    fail(path, e.what());
+    fail(path, without_path(path, e.what()));
   }
   io::sync_directory(path.parent_path());
 }

@@ -151,6 +151,9 @@ for budget in 400 2500 6000 100000 2000000; do
   else
     expect_in "checkpoint $out/ckpt/checkpoint-" "$out.txt"
     expect_in "the previous checkpoint is untouched" "$out.txt"
+    # The checkpoint is named once, at the front, not again inside the reason.
+    ! grep -q "not written ($out/ckpt/checkpoint-" "$out.txt" ||
+      { cat "$out.txt" >&2; fail "budget $budget: the checkpoint is named twice"; }
   fi
   if ls "$out"/ckpt/*.sbck > /dev/null 2>&1; then
     for c in "$out"/ckpt/*.sbck; do
