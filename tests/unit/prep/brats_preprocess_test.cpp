@@ -198,18 +198,30 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& doc) {
   std::ofstream(path) << doc.dump(2);
 }
 
+/// A synthetic Task01 folder of `cases` small (32, 36, 24) cases under `dir`.
+std::filesystem::path write_small_brats(const std::filesystem::path& dir, int cases,
+                                        std::uint64_t seed) {
+  BratsSynthOptions synth;
+  synth.cases = cases;
+  synth.seed = seed;
+  synth.shape = {32, 36, 24};
+  return write_brats_synthetic(dir, synth);
+}
+
+/// Preprocessing options that suit write_small_brats's cases.
+BratsPreprocessOptions small_brats_options() {
+  BratsPreprocessOptions options;
+  options.patch_size = {24, 20};
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("BraTS preprocessing of a synthetic Task01 folder writes npy volumes and config.json",
           "[prep]") {
   test::ScratchDir dir("brats-prep");
-  BratsSynthOptions synth;
-  synth.cases = 2;
-  synth.seed = 3;
-  synth.shape = {32, 36, 24};
-  const auto task = write_brats_synthetic(dir.path(), synth);
-  BratsPreprocessOptions options;
-  options.patch_size = {24, 20};
+  const auto task = write_small_brats(dir.path(), 2, 3);
+  const auto options = small_brats_options();
   std::ostringstream progress;
   const auto report = preprocess_brats_dir(task, dir / "01_2d", options, progress);
 
@@ -287,13 +299,8 @@ TEST_CASE("BraTS preprocessing names dataset.json for missing entries and files"
 
 TEST_CASE("BraTS preprocessing: a rerun keeps finished cases and redoes damaged ones", "[prep]") {
   test::ScratchDir dir("brats-resume");
-  BratsSynthOptions synth;
-  synth.cases = 3;
-  synth.seed = 4;
-  synth.shape = {32, 36, 24};
-  const auto task = write_brats_synthetic(dir.path(), synth);
-  BratsPreprocessOptions options;
-  options.patch_size = {24, 20};
+  const auto task = write_small_brats(dir.path(), 3, 4);
+  auto options = small_brats_options();
   std::ostringstream progress;
   preprocess_brats_dir(task, dir / "full", options, progress, 1);
 

@@ -16,15 +16,25 @@ namespace fs = std::filesystem;
 using segbench::test::read_bytes;
 using segbench::test::ScratchDir;
 
-TEST_CASE("kits19-preprocess: several jobs write the same files and manifest as one", "[prep]") {
-  ScratchDir dir("kits-jobs");
+namespace {
+
+/// Four small synthetic KiTS19 cases in `raw`, and preprocessing options that suit them.
+segbench::prep::Kits19PreprocessOptions write_small_kits19(const fs::path& raw) {
   segbench::prep::Kits19SynthOptions synth;
   synth.cases = 4;
   synth.shape = {8, 20, 20};
   synth.spacing = {3.2, 1.5, 1.5};
-  segbench::prep::write_kits19_synthetic(dir / "raw", synth);
+  segbench::prep::write_kits19_synthetic(raw, synth);
   segbench::prep::Kits19PreprocessOptions options;
   options.min_shape = 16;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("kits19-preprocess: several jobs write the same files and manifest as one", "[prep]") {
+  ScratchDir dir("kits-jobs");
+  const auto options = write_small_kits19(dir / "raw");
   std::ostringstream progress;
   const auto one =
       segbench::prep::preprocess_kits19_dir(dir / "raw", dir / "one", options, progress, 1);
@@ -66,13 +76,7 @@ TEST_CASE("kits19-preprocess: an image with NaN or Inf is an error naming the fi
 
 TEST_CASE("kits19-preprocess: a rerun keeps finished cases and redoes damaged ones", "[prep]") {
   ScratchDir dir("kits-resume");
-  segbench::prep::Kits19SynthOptions synth;
-  synth.cases = 4;
-  synth.shape = {8, 20, 20};
-  synth.spacing = {3.2, 1.5, 1.5};
-  segbench::prep::write_kits19_synthetic(dir / "raw", synth);
-  segbench::prep::Kits19PreprocessOptions options;
-  options.min_shape = 16;
+  auto options = write_small_kits19(dir / "raw");
   std::ostringstream progress;
   segbench::prep::preprocess_kits19_dir(dir / "raw", dir / "full", options, progress, 1);
 
