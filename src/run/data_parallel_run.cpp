@@ -9,7 +9,6 @@
 #include <torch/utils.h>
 
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -48,13 +47,6 @@ void check_checkpoint_writable(const std::filesystem::path& checkpoint) {
                  checkpoint.string(), dir.string());
 }
 
-std::int64_t hash_of(const std::string& text) {
-  const std::uint64_t hash = std::hash<std::string>{}(text);
-  std::int64_t as_signed = 0;
-  std::memcpy(&as_signed, &hash, sizeof as_signed);
-  return as_signed;
-}
-
 // Before anything is trained or loaded: every rank must have been started with the same seed
 // flag and configuration. Compares them over the ranks (the seed as a number, every
 // configuration key as a hash of its value) and throws a ConfigError on every rank naming each
@@ -67,7 +59,7 @@ void check_same_start(AnyContext& ctx, const nlohmann::json& config, int64_t see
     // other keys, so it would only repeat their difference.
     if (key == "seed" || key == "reference_command") continue;
     names.push_back(key);
-    values.push_back(hash_of(value.dump()));
+    values.push_back(fingerprint_for_ranks(value.dump()));
   }
   const auto ranks = gather_from_ranks(ctx, values);
   std::vector<std::string> differences;

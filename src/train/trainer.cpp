@@ -7,10 +7,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <exception>
 #include <limits>
 
+#include "segbench/dist/gather_from_ranks.hpp"
 #include "segbench/error.hpp"
 #include "segbench/log/mllog.hpp"
 #include "segbench/log/mllog_keys.hpp"
@@ -329,18 +329,15 @@ void SegmentationTrainer::resume_on_every_rank() {
   std::exception_ptr failure;
   try {
     resume();
-    const std::uint64_t fingerprint = std::hash<std::string>{}(to_json(state_).dump());
-    std::int64_t as_signed = 0;
-    std::memcpy(&as_signed, &fingerprint, sizeof as_signed);
-    point = {1, state_.next_epoch, state_.next_iteration, as_signed};
+    point = {1, state_.next_epoch, state_.next_iteration,
+             fingerprint_for_ranks(to_json(state_).dump())};
   } catch (...) {
     failure = std::current_exception();  // the others still compare, then hear of it
   }
   const auto ranks = options_.gather_from_ranks(point);
   if (failure) std::rethrow_exception(failure);
-  const auto describe = [&](const std::vector<std::int64_t>& p) {
-    return fmt::format("{} (epoch {} iteration {}){}", checkpoint_file_name(p[1], p[2]), p[1], p[2],
-                       p[1] == ranks[0][1] && p[2] == ranks[0][2] ? " with other contents" : "");
+  const auto checkpoint_at = [](const std::vector<std::int64_t>& p) {
+    return fmt::format("{} (epoch {} iteration {})", checkpoint_file_name(p[1], p[2]), p[1], p[2]);
   };
   std::vector<std::string> failed;
   std::vector<std::string> other;
@@ -348,7 +345,9 @@ void SegmentationTrainer::resume_on_every_rank() {
     if (ranks[r][0] < 0) {
       failed.push_back(fmt::format("rank {}", r));
     } else if (ranks[r] != ranks[0]) {
-      other.push_back(fmt::format("rank {} from {}", r, describe(ranks[r])));
+      const bool same_point = ranks[r][1] == ranks[0][1] && ranks[r][2] == ranks[0][2];
+      other.push_back(fmt::format("rank {} from {}{}", r, checkpoint_at(ranks[r]),
+                                  same_point ? " with other contents" : ""));
     }
   }
   if (ranks[0][0] < 0) failed.insert(failed.begin(), "rank 0");
@@ -356,14 +355,10 @@ void SegmentationTrainer::resume_on_every_rank() {
                  "--resume {}: {} could not resume (see {} message); nothing was trained",
                  options_.resume_from.string(), fmt::join(failed, ", "),
                  failed.size() > 1 ? "their" : "its");
-  SEGBENCH_CHECK(
-      other.empty(), ConfigError,
-      "--resume {}: ranks resume from different checkpoints: rank 0 resumes from {}, "
-      "{}; give every rank the same checkpoint (nothing was trained)",
-      options_.resume_from.string(),
-      fmt::format("{} (epoch {} iteration {})", checkpoint_file_name(ranks[0][1], ranks[0][2]),
-                  ranks[0][1], ranks[0][2]),
-      fmt::join(other, ", "));
+  SEGBENCH_CHECK(other.empty(), ConfigError,
+                 "--resume {}: ranks resume from different checkpoints: rank 0 resumes from {}, "
+                 "{}; give every rank the same checkpoint (nothing was trained)",
+                 options_.resume_from.string(), checkpoint_at(ranks[0]), fmt::join(other, ", "));
 }
 
 TrainOutcome SegmentationTrainer::fit() {

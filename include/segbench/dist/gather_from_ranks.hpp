@@ -7,6 +7,8 @@
 #include <ATen/ops/zeros.h>
 
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,15 @@
 #include "segbench/error.hpp"
 
 namespace segbench {
+
+/// A value of `text` (a configuration, a run state) to gather and compare over the ranks: its
+/// std::hash, as the int64 the collectives carry.
+inline std::int64_t fingerprint_for_ranks(const std::string& text) {
+  const std::uint64_t hash = std::hash<std::string>{}(text);
+  std::int64_t as_signed = 0;
+  std::memcpy(&as_signed, &hash, sizeof as_signed);
+  return as_signed;
+}
 
 /// Row r of the result is rank r's `values`. A collective: every rank calls it. The counts are
 /// compared first (an allreduce of one slot per rank), so a rank with another count is a
