@@ -113,7 +113,7 @@ if ((!DRY_RUN)); then
     { tail -30 "$OUT/meson_setup.log"; exit 1; }
   timeout 900 ninja -C "$BUILD" -j "$(nproc)"
 fi
-if ldd "$BUILD/examples/unet3d_kits19" | grep -q libtorch_cuda; then
+if [[ "$(ldd "$BUILD/examples/unet3d_kits19")" == *libtorch_cuda* ]]; then
   echo "unet3d_kits19 is linked against libtorch_cuda"
 elif ((!DRY_RUN)); then
   echo "unet3d_kits19 is not linked against libtorch_cuda" && exit 1

@@ -233,10 +233,14 @@ if [ "$MPI_MODE" = with-mpi ]; then
 
   echo "== mpirun: rank 1 hung (SIGSTOP) at epoch 3"
   mkdir -p "$WORK/mpi-hang" && cd "$WORK/mpi-hang"
+  # Each rank writes its pid to rankN.pid and execs the driver (same pid). Scanning
+  # /proc/PID/environ through `grep -q` raced under pipefail: grep quits at the match, tr
+  # dies of SIGPIPE on a large environment, and the pipeline reads as no match.
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 3 90 \
     mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader \
-    --mca oob_tcp_if_include lo -np 2 "$UNET3D" "${RUN[@]}" --seed 5 --epochs 300 --dist mpi \
-    > mpi.log 2>&1 &
+    --mca oob_tcp_if_include lo -np 2 \
+    bash -c 'echo $$ > "rank$OMPI_COMM_WORLD_RANK.pid" && exec "$0" "$@"' \
+    "$UNET3D" "${RUN[@]}" --seed 5 --epochs 300 --dist mpi > mpi.log 2>&1 &
   mpirun_pid=$!
   waited=0
   until grep -qs "^epoch \{1,4\}3/" mpi.log; do
@@ -245,12 +249,9 @@ if [ "$MPI_MODE" = with-mpi ]; then
     waited=$((waited + 1))
     [ $waited -lt 1200 ] || { cat mpi.log >&2; fail "mpi-hang: no epoch 3 within 60 s"; }
   done
-  victim=""
-  for pid in $(pgrep -f -- "$UNET3D"); do
-    tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 &&
-      victim=$pid
-  done
-  [ -n "$victim" ] || fail "mpi-hang: rank 1's process not found"
+  victim=$(cat rank1.pid 2> /dev/null)
+  [ -n "$victim" ] && [ "$(readlink "/proc/$victim/exe")" = "$UNET3D" ] ||
+    { ls -l >&2; fail "mpi-hang: rank 1's process not found (rank1.pid: '$victim')"; }
   kill -STOP "$victim"
   PIDS=("$victim")
   start=$(date +%s.%N)
