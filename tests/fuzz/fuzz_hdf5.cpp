@@ -2,32 +2,31 @@
 // float32, climate/labels_0 as int64), plus list_datasets, on HDF5 files that libhdf5 itself
 // wrote from the fuzz input and that are then damaged the way real files get damaged.
 //
-// The input picks, for each of the two datasets: missing, a group, a soft/hard/external or
-// dangling link, or a dataset of any element type (floats and integers of both byte orders,
-// float16, strings, compounds, enums, bitfields, 3-byte integers), dataspace (scalar, null,
-// rank 1-4 with zero extents) and layout (compact, contiguous, chunked with deflate, shuffle
-// or fletcher32, or never written); then link cycles and deep nesting; then the damage:
-// a truncated file, a dataspace message (of a compact or contiguous dataset) claiming another
-// shape, and overwritten raw data (chunks included, so deflate and checksums see it).
+// The input picks, for each of the two datasets: missing, a group, a soft link (to the other
+// one, which may dangle, or to itself), an external link to a missing file, or a dataset of
+// any element type (floats and integers of both byte orders, float16, strings, compounds,
+// enums, bitfields, 3-byte integers), dataspace (scalar, null, rank 1-4 with zero extents)
+// and layout (compact, contiguous, chunked with deflate, shuffle or fletcher32, or never
+// written); then link cycles and deep nesting; then the damage: a truncated file, a dataspace
+// message (of a compact or contiguous dataset) claiming another shape, and overwritten raw
+// data (chunks included, so deflate and checksums see it).
 //
 // Why not raw bytes: libhdf5 1.10 trusts its own metadata (B-trees, local heaps, object
-// headers) and, fed arbitrary bytes, loops or allocates without bound inside the library
-// (a cyclic local-heap free list grows without end, HDF5 CVE class of upstream #5382); those
-// are libhdf5's defects, not the reader's, and made a raw-byte campaign's outcome depend on
-// the build. fuzz_hdf5_bytes keeps the raw-byte target for campaigns by hand and replays
+// headers) and, fed arbitrary bytes, loops or allocates without bound inside the library (a
+// local-heap free list that points back into itself grows without end; upstream issue #5382
+// reports the same free-list decoding reading out of bounds). Those are libhdf5's defects,
+// not the reader's, and made a raw-byte campaign's outcome depend on the build.
+// fuzz_hdf5_bytes keeps the raw-byte target for campaigns by hand and replays
 // tests/data/fuzz-regressions/hdf5_bytes in every sanitize run.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <hdf5.h>
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "fuzz_input.hpp"
